@@ -1,0 +1,1 @@
+"""Commands beyond the engine: registered on the `akhbar` group."""

@@ -1,0 +1,82 @@
+"""Configuration, read once from environment variables. Every variable, its default and meaning is listed here
+(and in the README's configuration table)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def _float(name: str, default: float) -> float:
+    raw = _env(name, str(default))
+    try:
+        return float(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be a number, got {raw!r}") from None
+
+
+def _int(name: str, default: int) -> int:
+    raw = _env(name, str(default))
+    try:
+        return int(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, got {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Engine
+    elasticsearch_url: str | None  # ELASTICSEARCH_URL: an external cluster; set means "start nothing"
+    engine_port: int  # AKHBAR_ENGINE_PORT: HTTP port of the embedded engine
+    engine_home: Path  # AKHBAR_ENGINE_HOME: data, pid file and log of the embedded engine
+    engine_heap: str  # AKHBAR_ENGINE_HEAP: JVM heap of the embedded engine
+    engine_start_timeout: float  # AKHBAR_ENGINE_START_TIMEOUT: seconds to wait for a yellow cluster
+    request_timeout: float  # AKHBAR_REQUEST_TIMEOUT: seconds any single engine call may take
+    # Index
+    index_alias: str  # AKHBAR_INDEX_ALIAS: the alias searches and writes go through
+    # Indexer
+    index_workers: int  # AKHBAR_INDEX_WORKERS: enrichment processes (0 = in-process)
+    bulk_chunk_bytes: int  # AKHBAR_BULK_CHUNK_BYTES: bulk request size
+    entity_model: str | None  # AKHBAR_ENTITY_MODEL: a trained entity model to use beside the rules
+    # API
+    api_port: int  # AKHBAR_API_PORT: port `akhbar serve` binds
+    cors_origins: tuple[str, ...] = field(default_factory=tuple)  # AKHBAR_CORS_ORIGINS: comma-separated
+    highlight_pre: str = "<mark>"  # AKHBAR_HIGHLIGHT_PRE
+    highlight_post: str = "</mark>"  # AKHBAR_HIGHLIGHT_POST
+    max_request_bytes: int = 64 * 1024  # AKHBAR_MAX_REQUEST_BYTES: larger requests get 413
+
+    @property
+    def engine_url(self) -> str:
+        return self.elasticsearch_url or f"http://127.0.0.1:{self.engine_port}"
+
+    @property
+    def external_engine(self) -> bool:
+        return self.elasticsearch_url is not None
+
+
+def load() -> Settings:
+    origins = tuple(o.strip() for o in _env("AKHBAR_CORS_ORIGINS", "").split(",") if o.strip())
+    return Settings(
+        elasticsearch_url=os.environ.get("ELASTICSEARCH_URL", "").strip() or None,
+        engine_port=_int("AKHBAR_ENGINE_PORT", 9200),
+        engine_home=Path(_env("AKHBAR_ENGINE_HOME", str(PROJECT_ROOT / ".akhbar" / "engine"))),
+        engine_heap=_env("AKHBAR_ENGINE_HEAP", "1g"),
+        engine_start_timeout=_float("AKHBAR_ENGINE_START_TIMEOUT", 180.0),
+        request_timeout=_float("AKHBAR_REQUEST_TIMEOUT", 10.0),
+        index_alias=_env("AKHBAR_INDEX_ALIAS", "articles"),
+        index_workers=_int("AKHBAR_INDEX_WORKERS", min(2, os.cpu_count() or 1)),
+        bulk_chunk_bytes=_int("AKHBAR_BULK_CHUNK_BYTES", 5 * 1024 * 1024),
+        entity_model=os.environ.get("AKHBAR_ENTITY_MODEL", "").strip() or None,
+        api_port=_int("AKHBAR_API_PORT", 8000),
+        cors_origins=origins,
+        highlight_pre=_env("AKHBAR_HIGHLIGHT_PRE", "<mark>"),
+        highlight_post=_env("AKHBAR_HIGHLIGHT_POST", "</mark>"),
+        max_request_bytes=_int("AKHBAR_MAX_REQUEST_BYTES", 64 * 1024),
+    )

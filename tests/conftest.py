@@ -1,0 +1,56 @@
+"""Test session wiring: a real engine (started here when none is reachable, stopped if we started it) and
+throw-away aliases so tests never touch the data behind `articles`."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from core import engine as engine_module
+from core import settings as settings_module
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SAMPLES = ROOT / "samples" / "articles.jsonl"
+
+
+@pytest.fixture(scope="session")
+def base_settings():
+    return settings_module.load()
+
+
+@pytest.fixture(scope="session")
+def engine_url(base_settings):
+    """The URL of a running engine; start the embedded one for the session if nothing answers."""
+    from cli.embedded_engine import EmbeddedEngine
+
+    manager = EmbeddedEngine(base_settings)
+    if base_settings.external_engine or manager.health(base_settings.engine_url):
+        yield base_settings.engine_url
+        return
+    state, started = manager.start(port=base_settings.engine_port)
+    try:
+        yield state.url
+    finally:
+        if started:
+            manager.stop()
+
+
+@pytest.fixture(scope="session")
+def es(engine_url, base_settings):
+    client = engine_module.client(base_settings, timeout=60)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def test_settings(base_settings, es):
+    """Settings with a unique alias; every index created behind it is deleted afterwards."""
+    alias = f"test-{uuid.uuid4().hex[:10]}"
+    yield replace(base_settings, index_alias=alias, index_workers=0)
+    # Deleting by wildcard is refused (action.destructive_requires_name): resolve the names first.
+    names = list(es.indices.get(index=f"{alias}-v*", expand_wildcards="all"))
+    if names:
+        es.indices.delete(index=",".join(names))
