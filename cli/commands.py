@@ -1,1 +1,135 @@
-"""Commands beyond the engine: registered on the `akhbar` group."""
+"""Commands beyond the engine, registered on the `akhbar` group: index, reindex, serve, up, eval, train."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from cli.main import akhbar, fail
+from core import settings as settings_module
+from core.engine import client
+
+FORMATS = ("auto", "jsonl", "saudinewsnet")
+
+
+def _engine_or_fail(settings):
+    es = client(settings, timeout=max(settings.request_timeout, 120))
+    try:
+        es.cluster.health()
+    except Exception as error:  # noqa: BLE001 - any failure here means "no engine to talk to"
+        fail(f"cannot reach Elasticsearch at {settings.engine_url} ({type(error).__name__}). "
+             "Start it with `akhbar engine start` or set ELASTICSEARCH_URL.")
+    return es
+
+
+@akhbar.command("index")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True)
+@click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write rejected records here (JSON Lines). Default: rejects-<alias>.jsonl")
+def index_command(paths, fmt, rejects_path):
+    """Add or update articles from PATHS in the index behind the alias."""
+    from indexer.jobs import index_paths
+
+    settings = settings_module.load()
+    es = _engine_or_fail(settings)
+    rejects_path = rejects_path or Path(f"rejects-{settings.index_alias}.jsonl")
+    summary = index_paths(es, settings, list(paths), fmt=fmt, rejects_path=rejects_path)
+    _report(summary, rejects_path)
+
+
+@akhbar.command("reindex")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True)
+@click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--keep-old", is_flag=True, help="Keep the previous index after the alias moves.")
+def reindex_command(paths, fmt, rejects_path, keep_old):
+    """Build a new index (from PATHS, or from the live index when none are given) and swap the alias."""
+    from indexer.jobs import reindex
+
+    settings = settings_module.load()
+    es = _engine_or_fail(settings)
+    rejects_path = rejects_path or Path(f"rejects-{settings.index_alias}.jsonl")
+    try:
+        summary = reindex(es, settings, list(paths) or None, fmt=fmt, rejects_path=rejects_path, keep_old=keep_old)
+    except RuntimeError as error:
+        fail(str(error))
+    _report(summary, rejects_path)
+
+
+def _report(summary, rejects_path: Path) -> None:
+    if summary.rejected:
+        click.echo(f"{summary.rejected} record(s) rejected, reasons in {rejects_path}", err=True)
+    click.echo(json.dumps(summary.as_dict()))
+
+
+@akhbar.command("serve")
+@click.option("--port", type=int, default=None, help="Default AKHBAR_API_PORT (8000).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--workers", type=int, default=None, help="gunicorn workers (default: 2 x cores + 1, at most 8).")
+def serve_command(port, host, workers):
+    """Serve the REST API under gunicorn."""
+    settings = settings_module.load()
+    workers = workers or min(2 * (os.cpu_count() or 1) + 1, 8)
+    bind = f"{host}:{port or settings.api_port}"
+    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", str(workers),
+                               "--worker-class", "gthread", "--threads", "4", "--timeout", "60",
+                               "--access-logfile", "-", "api.wsgi:app"])
+
+
+@akhbar.command("up")
+@click.option("--port", type=int, default=None, help="API port (default AKHBAR_API_PORT, 8000).")
+@click.option("--no-serve", is_flag=True, help="Stop after the engine and the sample corpus are ready.")
+def up_command(port, no_serve):
+    """Engine (unless ELASTICSEARCH_URL), the sample corpus, then the API — one command."""
+    from cli.embedded_engine import EmbeddedEngine, EngineError
+    from indexer.jobs import index_paths
+
+    settings = settings_module.load()
+    if not settings.external_engine:
+        try:
+            state, started = EmbeddedEngine(settings).start(port=settings.engine_port)
+        except EngineError as error:
+            fail(str(error))
+        click.echo(f"engine {'started' if started else 'already running'} at {state.url}")
+    es = _engine_or_fail(settings)
+    samples = settings_module.PROJECT_ROOT / "samples" / "articles.jsonl"
+    summary = index_paths(es, settings, [samples], rejects_path=Path(f"rejects-{settings.index_alias}.jsonl"))
+    click.echo(f"sample corpus: {json.dumps(summary.as_dict())}")
+    if no_serve:
+        return
+    click.echo(f"API on http://127.0.0.1:{port or settings.api_port} (docs at /docs)")
+    serve_command.callback(port=port, host="0.0.0.0", workers=None)
+
+
+@akhbar.group("eval")
+def eval_group():
+    """Measure extraction and topic tagging against gold data."""
+
+
+@eval_group.command("entities")
+@click.argument("gold", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object instead of a table.")
+def eval_entities(gold, as_json):
+    """Precision, recall and F1 per type (PERS, ORG, LOC) and micro-averaged, on a CoNLL file."""
+    from indexer.enrich.entities import default_extractor, extract_mentions
+    from indexer.evaluation import evaluate_entities, format_table, to_json
+
+    extractor = default_extractor()
+    result = evaluate_entities(gold, lambda text: extract_mentions(text, extractor))
+    click.echo(to_json(result) if as_json else format_table(result))
+
+
+@eval_group.command("topics")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--label-field", default="label", show_default=True, help="Field holding the gold topic id.")
+@click.option("--json", "as_json", is_flag=True)
+def eval_topics(path, label_field, as_json):
+    """Top-level topic accuracy and per-topic precision/recall on JSON Lines records with a gold label."""
+    from indexer.topic_eval import evaluate_topics, format_topics
+
+    result = evaluate_topics(path, label_field)
+    click.echo(json.dumps(result) if as_json else format_topics(result))

@@ -27,10 +27,14 @@ _FOLD = str.maketrans({
 _SPACE = re.compile(r"\s+")
 
 
+def strip_invisible(text: str) -> str:
+    """Remove tatweel and invisible control/format characters; diacritics and letters stay as written."""
+    return _INVISIBLE.sub("", text.replace(TATWEEL, ""))
+
+
 def strip_marks(text: str) -> str:
-    """Remove diacritics, tatweel and invisible control characters; keep letters as written."""
-    text = _INVISIBLE.sub("", text)
-    return _DIACRITICS.sub("", text.replace(TATWEEL, ""))
+    """Remove diacritics as well as tatweel and invisible characters; letters stay as written."""
+    return _DIACRITICS.sub("", strip_invisible(text))
 
 
 def normalize(text: str) -> str:

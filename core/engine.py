@@ -12,4 +12,5 @@ def client(settings: Settings, *, timeout: float | None = None, retries: int = 2
         request_timeout=timeout if timeout is not None else settings.request_timeout,
         max_retries=retries,
         retry_on_timeout=True,
+        retry_on_status=(429, 502, 503, 504),  # overload and restarts are worth another try; 500 is not
     )

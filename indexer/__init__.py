@@ -1,0 +1,1 @@
+"""The write side: read -> validate -> enrich -> build document -> bulk write."""

@@ -1,0 +1,52 @@
+"""Versioned indices behind an alias: create the first, build a new one offline, swap atomically."""
+from __future__ import annotations
+
+from elasticsearch import Elasticsearch
+
+from core.mappings import index_definition, versioned_index_name
+
+
+def current_indices(es: Elasticsearch, alias: str) -> list[str]:
+    if not es.indices.exists_alias(name=alias):
+        return []
+    return sorted(es.indices.get_alias(name=alias))
+
+
+def ensure_index(es: Elasticsearch, alias: str) -> str:
+    """The index behind `alias`, creating the first versioned one if there is none."""
+    existing = current_indices(es, alias)
+    if existing:
+        return existing[-1]
+    if es.indices.exists(index=alias):
+        raise RuntimeError(f"`{alias}` is a concrete index, not an alias; rename or delete it first")
+    name = versioned_index_name(alias)
+    definition = index_definition()
+    definition["aliases"] = {alias: {"is_write_index": True}}
+    es.indices.create(index=name, **definition)
+    es.cluster.health(index=name, wait_for_status="yellow", timeout="60s")
+    return name
+
+
+def create_build_index(es: Elasticsearch, alias: str) -> tuple[str, dict]:
+    """A new, not-yet-aliased index tuned for loading; returns its name and the settings to restore."""
+    name = versioned_index_name(alias)
+    definition = index_definition()
+    final = {"number_of_replicas": definition["settings"].get("number_of_replicas", 0), "refresh_interval": "1s"}
+    definition["settings"] = {**definition["settings"], "number_of_replicas": 0, "refresh_interval": "-1"}
+    es.indices.create(index=name, **definition)
+    es.cluster.health(index=name, wait_for_status="yellow", timeout="60s")
+    return name, final
+
+
+def publish(es: Elasticsearch, alias: str, index: str, final_settings: dict, *, keep_old: bool = False) -> list[str]:
+    """Restore live settings, refresh, and move the alias in one atomic action; drop the old indices."""
+    es.indices.put_settings(index=index, settings=final_settings)
+    es.indices.refresh(index=index)
+    es.cluster.health(index=index, wait_for_status="yellow", timeout="120s")
+    old = current_indices(es, alias)
+    actions = [{"add": {"index": index, "alias": alias, "is_write_index": True}}]
+    actions += [{"remove": {"index": name, "alias": alias}} for name in old]
+    es.indices.update_aliases(actions=actions)
+    if old and not keep_old:
+        es.indices.delete(index=",".join(old))
+    return old

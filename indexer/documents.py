@@ -1,0 +1,45 @@
+"""Article -> engine document (the shape mappings/articles.json describes), and back for reindexing."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from indexer.article import Article
+
+_FACET_FIELDS = {"person": ("persons", "person_names"), "organization": ("organizations", "organization_names"),
+                 "location": ("locations", "location_names")}
+
+
+def build_document(article: Article, now: datetime | None = None) -> dict:
+    doc = {
+        "title": article.title,
+        "body": article.body,
+        "url": article.url,
+        "source": article.source,
+        "author": article.author,
+        "published_at": article.published_at.isoformat() if article.published_at else None,
+        "indexed_at": (now or datetime.now(timezone.utc)).isoformat(),
+        "topics": article.topics,
+        "entities": [{"type": e.type, "key": e.key, "name": e.name, "count": e.count} for e in article.entities],
+        # What reindexing re-runs enrichment from: the input as it arrived.
+        "original": {"title": article.original_title, "body": article.original_body,
+                     "topics": article.publisher_topics},
+    }
+    for etype, (keys_field, names_field) in _FACET_FIELDS.items():
+        chosen = [e for e in article.entities if e.type == etype]
+        doc[keys_field] = [e.key for e in chosen]
+        doc[names_field] = [e.name for e in chosen]
+    return doc
+
+
+def input_from_document(source: dict) -> dict:
+    """The raw input record a stored document was built from (for `akhbar reindex` with no paths)."""
+    original = source.get("original") or {}
+    return {
+        "title": original.get("title") if original.get("title") is not None else source.get("title"),
+        "body": original.get("body") if original.get("body") is not None else source.get("body"),
+        "url": source.get("url"),
+        "source": source.get("source"),
+        "published_at": source.get("published_at"),
+        "author": source.get("author"),
+        "topics": original.get("topics") or [],
+    }

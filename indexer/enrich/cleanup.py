@@ -1,0 +1,41 @@
+"""Text cleanup: markup, entities, tatweel, control characters and runs of whitespace removed.
+
+The original text is kept on the article (original_title/original_body) for display and reindexing.
+"""
+from __future__ import annotations
+
+import html
+import re
+
+from core.arabic import strip_invisible
+from indexer.article import Article
+
+_TAG = re.compile(r"<\s*(script|style)[^>]*>.*?<\s*/\s*\1\s*>|<[^>]{1,500}>", re.S | re.I)
+_BLOCK_BREAK = re.compile(r"<\s*(br|/p|/div|/li|/h\d)\s*/?>", re.I)
+_INLINE_SPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+
+
+def clean_text(text: str) -> str:
+    if "<" in text:
+        text = _BLOCK_BREAK.sub("\n", text)
+        text = _TAG.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # Diacritics stay in the display text; the analyzer and the facet keys fold them.
+    text = strip_invisible(text)
+    text = _INLINE_SPACE.sub(" ", text)
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+class Cleanup:
+    name = "cleanup"
+
+    def apply(self, article: Article) -> Article:
+        article.original_title = article.title
+        article.original_body = article.body
+        article.title = clean_text(article.title).replace("\n", " ")
+        article.body = clean_text(article.body)
+        return article

@@ -1,0 +1,37 @@
+"""Entity extraction: persons, organizations and locations as facet values.
+
+`EntityStage` runs an extractor (rules by default; a trained model beside them when AKHBAR_ENTITY_MODEL is set)
+over the title and body, propagates names within the article and canonicalizes them into `Entity` values.
+"""
+from __future__ import annotations
+
+from indexer.article import Article, Entity
+from indexer.enrich.entities.base import Extractor, Mention, Token, tokenize
+from indexer.enrich.entities.canonical import propagate, to_entities
+from indexer.enrich.entities.lexicon import lexicon
+from indexer.enrich.entities.rules import RuleExtractor
+
+
+def default_extractor() -> Extractor:
+    return RuleExtractor()
+
+
+def extract_mentions(text: str, extractor: Extractor) -> tuple[list[Token], list[Mention]]:
+    tokens = tokenize(text)
+    return tokens, propagate(tokens, extractor.extract(tokens), lexicon())
+
+
+class EntityStage:
+    name = "entities"
+
+    def __init__(self, extractor: Extractor | None = None):
+        self.extractor = extractor or default_extractor()
+
+    def entities(self, title: str, body: str) -> list[Entity]:
+        # Title and body as one text so that a name in the title propagates into the body.
+        _, mentions = extract_mentions(f"{title}\n{body}", self.extractor)
+        return to_entities(mentions, lexicon())
+
+    def apply(self, article: Article) -> Article:
+        article.entities = self.entities(article.title, article.body)
+        return article

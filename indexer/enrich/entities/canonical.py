@@ -1,0 +1,108 @@
+"""From mentions to the entities of one article: propagation, one canonical key each, the displayed name.
+
+- Propagation: a name found once is found again wherever it recurs in the article (with or without clitics), and
+  a later bare surname (`ألبرتين`) joins the full name found earlier (`كريستينا ألبرتين`).
+- One key per entity (core.arabic.facet_key of its fullest form); the display is its most frequent full form.
+- No entity that is a single stop word, a title alone, or ends in a preposition.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from core.arabic import clitic_readings, facet_key
+from indexer.article import Entity
+from indexer.enrich.entities.base import Mention, Token
+from indexer.enrich.entities.lexicon import Lexicon, match_key
+from indexer.enrich.entities.rules import RuleExtractor
+
+_TRAILING_PREPOSITIONS = frozenset({"في", "من", "علي", "الي", "عن", "مع", "ب", "ل", "و"})
+
+
+def propagate(tokens: list[Token], mentions: list[Mention], lex: Lexicon) -> list[Mention]:
+    """Add mentions for later recurrences of names already found in the same text."""
+    if not mentions:
+        return mentions
+    keys = [match_key(t.norm) for t in tokens]
+    taken = {k for m in mentions for k in range(m.first, m.last + 1)}
+    patterns: dict[tuple[str, ...], Mention] = {}
+    for mention in mentions:
+        words = tuple(match_key(w) for w in _norm_words(mention, tokens))
+        patterns.setdefault(words, mention)
+        if mention.type == "person" and len(words) >= 2:
+            surname = words[-1]
+            if len(surname) >= 3 and surname not in lex.first_names and not lex.is_stop(surname):
+                patterns.setdefault((surname,), mention)
+    by_first: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+    for words in sorted(patterns, key=len, reverse=True):
+        by_first[words[0]].append(words)
+    added: list[Mention] = []
+    for i, token in enumerate(tokens):
+        if i in taken:
+            continue
+        for reading in clitic_readings(token.norm):
+            hit = next((w for w in by_first.get(match_key(reading), ()) if _matches(w, keys, tokens, i, taken)), None)
+            if hit:
+                source = patterns[hit]
+                last = i + len(hit) - 1
+                surface = RuleExtractor.surface(tokens, i, last, reading)
+                added.append(Mention(source.type, i, last, surface))
+                taken.update(range(i, last + 1))
+                break
+    return sorted(mentions + added, key=lambda m: m.first)
+
+
+def _norm_words(mention: Mention, tokens: list[Token]) -> list[str]:
+    from core.arabic import normalize
+
+    return normalize(mention.surface).split()
+
+
+def _matches(words, keys, tokens, i, taken) -> bool:
+    end = i + len(words)
+    return end <= len(tokens) and all(
+        (k == 0 or (keys[i + k] == words[k] and not tokens[i + k].gap)) and (i + k) not in taken
+        for k in range(len(words))
+    )
+
+
+def acceptable(name: str, lex: Lexicon) -> bool:
+    key = facet_key(name)
+    words = key.split()
+    if not words or len(key.replace(" ", "")) < 2:
+        return False
+    if len(words) == 1 and (lex.is_stop(words[0]) or (words[0],) in lex.titles):
+        return False
+    if tuple(words) in lex.titles:
+        return False
+    return words[-1] not in _TRAILING_PREPOSITIONS
+
+
+def to_entities(mentions: list[Mention], lex: Lexicon) -> list[Entity]:
+    """Group mentions into entities: surnames fold into the fullest name that ends with them."""
+    full_names: dict[str, str] = {}  # key -> type, for persons with 2+ words
+    for mention in mentions:
+        key = facet_key(mention.surface)
+        if mention.type == "person" and " " in key:
+            full_names[key] = mention.type
+    surname_owner: dict[str, str] = {}
+    for key in sorted(full_names, key=len, reverse=True):
+        surname_owner.setdefault(key.split()[-1], key)
+
+    grouped: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for mention in mentions:
+        if not acceptable(mention.surface, lex):
+            continue
+        key = facet_key(mention.surface)
+        if mention.type == "person" and " " not in key and key in surname_owner:
+            key = surname_owner[key]
+            grouped[(mention.type, key)][None] += 1  # counts toward the full name, not its display
+            continue
+        grouped[(mention.type, key)][mention.surface] += 1
+    entities = []
+    for (etype, key), surfaces in grouped.items():
+        shown = [(n, s) for s, n in surfaces.items() if s is not None]
+        if not shown:
+            continue
+        display = max(shown, key=lambda item: (item[0], len(item[1])))[1]
+        entities.append(Entity(etype, key, display, sum(surfaces.values())))
+    return sorted(entities, key=lambda e: (-e.count, e.type, e.key))

@@ -1,0 +1,53 @@
+"""The word lists the rules use (indexer/enrich/data/*.txt), loaded once per process and keyed the way tokens are."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from core.arabic import normalize, strip_article
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def match_key(word: str) -> str:
+    """How a normalized word is compared against the lists: the article dropped."""
+    return strip_article(word)
+
+
+def _lines(name: str) -> list[str]:
+    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def _phrases(name: str) -> dict[tuple[str, ...], str]:
+    return {tuple(match_key(w) for w in normalize(line).split()): line for line in _lines(name)}
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    locations: dict[tuple[str, ...], str]
+    organizations: dict[tuple[str, ...], str]
+    titles: dict[tuple[str, ...], str]
+    org_heads: frozenset[str]
+    first_names: frozenset[str]
+    stopwords: frozenset[str]
+    max_phrase: int
+
+    def is_stop(self, norm: str) -> bool:
+        return norm in self.stopwords or match_key(norm) in self.stopwords
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    locations, organizations, titles = _phrases("locations.txt"), _phrases("organizations.txt"), _phrases("titles.txt")
+    return Lexicon(
+        locations=locations,
+        organizations=organizations,
+        titles=titles,
+        org_heads=frozenset(match_key(normalize(w)) for w in _lines("org_heads.txt")),
+        first_names=frozenset(normalize(w) for w in _lines("first_names.txt")),
+        stopwords=frozenset(normalize(w) for w in _lines("stopwords.txt"))
+        | frozenset(match_key(normalize(w)) for w in _lines("stopwords.txt") if normalize(w).startswith("ال")),
+        max_phrase=max(len(k) for k in (*locations, *organizations, *titles)),
+    )

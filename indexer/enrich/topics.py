@@ -1,0 +1,94 @@
+"""Topic tagging from the controlled taxonomy: weighted keyword evidence (indexer/enrich/data/topic_keywords.json).
+
+- One top-level topic, the best-supported one; a second only when its support is close (the article truly spans
+  both) — a child's evidence counts for its parent.
+- A fine topic (illegal migration, drug trafficking …) only when the article is about it: in the title, or
+  repeated in the body, never for a single passing mention.
+- Publisher-supplied topics are kept as given (mapped to taxonomy ids when they name one).
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+
+from core.arabic import clitic_readings, normalize
+from core.taxonomy import topic_id, topics
+from indexer.article import Article
+from indexer.enrich.entities.base import tokenize
+from indexer.enrich.entities.lexicon import match_key
+
+KEYWORDS = Path(__file__).parent / "data" / "topic_keywords.json"
+TITLE_WEIGHT = 3.0
+MIN_TOP = 3.0  # evidence needed to claim any top-level topic
+SECOND_RATIO = 0.7  # a second top-level topic needs this share of the first's evidence
+MIN_FINE = 3.0  # title hit (3) or three body hits
+MAX_HITS_PER_KEYWORD = 4  # one word repeated all over an article is one piece of evidence, not twenty
+
+
+@lru_cache(maxsize=1)
+def _keyword_index() -> tuple[dict[tuple[str, ...], set[str]], int]:
+    data = json.loads(KEYWORDS.read_text(encoding="utf-8"))
+    index: dict[tuple[str, ...], set[str]] = {}
+    for topic, words in data.items():
+        for word in words:
+            key = tuple(match_key(w) for w in normalize(word).split())
+            index.setdefault(key, set()).add(topic)
+    return index, max(len(k) for k in index)
+
+
+def evidence(text: str, weight: float, scores: Counter) -> None:
+    index, longest = _keyword_index()
+    tokens = tokenize(text)
+    keys = [match_key(t.norm) for t in tokens]
+    hits: Counter = Counter()
+    for i, token in enumerate(tokens):
+        for reading in clitic_readings(token.norm):
+            first = match_key(reading)
+            matched = False
+            for length in range(min(longest, len(tokens) - i), 0, -1):
+                phrase = (first, *keys[i + 1:i + length])
+                if phrase in index:
+                    hits[phrase] += 1
+                    matched = True
+                    break
+            if matched:
+                break
+    for phrase, count in hits.items():
+        for topic in index[phrase]:
+            scores[topic] += weight * min(count, MAX_HITS_PER_KEYWORD)
+
+
+def classify(title: str, body: str) -> list[str]:
+    scores: Counter = Counter()
+    evidence(title, TITLE_WEIGHT, scores)
+    evidence(body, 1.0, scores)
+    taxonomy = topics()
+    top_scores = Counter({t: s for t, s in scores.items() if taxonomy[t].parent is None})
+    for topic, score in scores.items():
+        parent = taxonomy[topic].parent
+        if parent:
+            top_scores[parent] += score * 0.5
+    chosen: list[str] = []
+    ranked = top_scores.most_common(2)
+    if ranked and ranked[0][1] >= MIN_TOP:
+        chosen.append(ranked[0][0])
+        if len(ranked) > 1 and ranked[1][1] >= SECOND_RATIO * ranked[0][1]:
+            chosen.append(ranked[1][0])
+    fine = [t for t, s in scores.items() if taxonomy[t].parent and s >= MIN_FINE]
+    for topic in sorted(fine, key=lambda t: -scores[t]):
+        chosen.append(topic)
+        if taxonomy[topic].parent not in chosen:
+            chosen.append(taxonomy[topic].parent)
+    return list(dict.fromkeys(chosen))
+
+
+class TopicStage:
+    name = "topics"
+
+    def apply(self, article: Article) -> Article:
+        found = classify(article.title, article.body)
+        given = [topic_id(t) for t in article.publisher_topics]
+        article.topics = list(dict.fromkeys([*given, *found]))
+        return article

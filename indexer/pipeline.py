@@ -1,0 +1,134 @@
+"""read -> validate -> enrich -> build document -> bulk write, with every failure sent to the rejects file.
+
+Enrichment runs in worker processes (AKHBAR_INDEX_WORKERS) on batches, with a bounded number of batches in
+flight, so memory stays flat however long the input is.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import sys
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+from elasticsearch import Elasticsearch, helpers
+from marshmallow import ValidationError
+from tqdm import tqdm
+
+from indexer.article import Article
+from indexer.documents import build_document
+from indexer.enrich import Stage, default_stages, enrich
+from indexer.readers import RawRecord
+from indexer.records import describe, validate_record
+from indexer.rejects import Rejects
+
+BATCH = 64
+
+_stages: list[Stage] | None = None
+
+
+def _init_worker() -> None:
+    global _stages
+    _stages = default_stages()
+
+
+def enrich_batch(articles: list[Article]) -> list[tuple[str, dict]]:
+    """Worker side: enrich and build documents. Pure apart from the per-process stage objects."""
+    global _stages
+    if _stages is None:
+        _init_worker()
+    return [(a.id, build_document(enrich(a, _stages))) for a in articles]
+
+
+@dataclass
+class Summary:
+    indexed: int
+    rejected: int
+    seconds: float
+
+    def as_dict(self) -> dict:
+        rate = self.indexed / self.seconds if self.seconds > 0 else 0.0
+        return {"indexed": self.indexed, "rejected": self.rejected, "seconds": round(self.seconds, 2),
+                "docs_per_s": round(rate, 1)}
+
+
+class _Origins:
+    """Where each in-flight document came from, so an engine error can name the input record."""
+
+    def __init__(self):
+        self._by_id: dict[str, tuple[str, str, object]] = {}
+
+    def add(self, article_id: str, record: RawRecord) -> None:
+        self._by_id[article_id] = (record.file, record.position, record.original)
+
+    def pop(self, article_id: str) -> tuple[str, str, object]:
+        return self._by_id.pop(article_id, ("?", article_id, None))
+
+
+def validated(records: Iterable[RawRecord], rejects: Rejects, origins: _Origins) -> Iterator[Article]:
+    for record in records:
+        if record.error:
+            rejects.add(record.file, record.position, record.error, record.original)
+            continue
+        try:
+            article = validate_record(record.data)
+        except ValidationError as error:
+            rejects.add(record.file, record.position, f"invalid record: {describe(error)}", record.original)
+            continue
+        origins.add(article.id, record)
+        yield article
+
+
+def _batches(articles: Iterator[Article], size: int) -> Iterator[list[Article]]:
+    batch: list[Article] = []
+    for article in articles:
+        batch.append(article)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def enriched(articles: Iterator[Article], workers: int) -> Iterator[tuple[str, dict]]:
+    if workers <= 0:
+        for batch in _batches(articles, BATCH):
+            yield from enrich_batch(batch)
+        return
+    # Pool.imap would read the whole input ahead; keep at most a few batches in flight instead.
+    context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    with context.Pool(workers, initializer=_init_worker) as pool:
+        pending: deque = deque()
+        for batch in _batches(articles, BATCH):
+            pending.append(pool.apply_async(enrich_batch, (batch,)))
+            if len(pending) >= workers * 3:
+                yield from pending.popleft().get()
+        while pending:
+            yield from pending.popleft().get()
+
+
+def run(es: Elasticsearch, index: str, records: Iterable[RawRecord], rejects: Rejects, *,
+        workers: int = 0, chunk_bytes: int = 5 * 1024 * 1024, progress: bool | None = None) -> Summary:
+    started = time.perf_counter()
+    origins = _Origins()
+    documents = enriched(validated(records, rejects, origins), workers)
+    actions = ({"_op_type": "index", "_index": index, "_id": doc_id, "_source": doc} for doc_id, doc in documents)
+    indexed = 0
+    show = sys.stderr.isatty() if progress is None else progress
+    with tqdm(desc="indexing", unit="doc", disable=not show, file=sys.stderr) as bar:
+        for ok, info in helpers.streaming_bulk(
+            es, actions, max_chunk_bytes=chunk_bytes, chunk_size=2000, max_retries=5,
+            initial_backoff=1, max_backoff=30, raise_on_error=False, raise_on_exception=False,
+        ):
+            item = next(iter(info.values()))
+            file, position, original = origins.pop(str(item.get("_id")))
+            if ok:
+                indexed += 1
+            else:
+                error = item.get("error")
+                reason = error.get("reason") if isinstance(error, dict) else str(error or item.get("exception"))
+                kind = error.get("type") if isinstance(error, dict) else "engine error"
+                rejects.add(file, position, f"engine refused: {kind}: {reason}", original)
+            bar.update(1)
+    return Summary(indexed, rejects.count, time.perf_counter() - started)

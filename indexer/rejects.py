@@ -1,0 +1,34 @@
+"""The rejects file: every record that was not indexed, where it came from and why (JSON Lines)."""
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+
+class Rejects:
+    def __init__(self, path: Path | None):
+        self.path = path
+        self.count = 0
+        self.by_reason: dict[str, int] = {}
+        self._handle = open(path, "a", encoding="utf-8") if path else None
+        self._lock = threading.Lock()
+
+    def add(self, file: str, position: str, reason: str, record: object) -> None:
+        with self._lock:
+            self.count += 1
+            kind = reason.split(":")[0]
+            self.by_reason[kind] = self.by_reason.get(kind, 0) + 1
+            if self._handle:
+                line = {"file": file, "position": position, "reason": reason, "record": record}
+                self._handle.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+
+    def close(self) -> None:
+        if self._handle:
+            self._handle.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
