@@ -139,14 +139,25 @@ class RuleExtractor:
                    and tokens[k].norm.endswith(("ي", "يه")) and keys[k] not in self._places):
                 k += 1
                 skipped += 1
-            # Skip the body the office belongs to: الأمين العام للأمم المتحدة كوفي أنان
+            # Skip the body the office belongs to: الأمين العام للأمم المتحدة كوفي أنان; the name may then
+            # follow as an apposition after a comma: الممثلة الإقليمية لمكتب الأمم المتحدة …، هيلين فورد
+            skipped_body = False
             if k < len(tokens) and not tokens[k].gap:
                 for reading in clitic_readings(tokens[k].norm)[1:]:
-                    length = (self._phrase_at(self._orgs, match_key(reading), keys, tokens, k)
-                              or self._phrase_at(self._places, match_key(reading), keys, tokens, k))
+                    key = match_key(reading)
+                    length = (self._phrase_at(self._orgs, key, keys, tokens, k)
+                              or self._phrase_at(self._places, key, keys, tokens, k))
+                    if not length and key in self.lex.org_heads:
+                        length = self._org_complement(tokens, keys, k) - k + 1
                     if length:
                         k += length
+                        skipped_body = True
                         break
+            if skipped_body and k < len(tokens) and tokens[k].gap and tokens[k].text and k + 1 < len(tokens):
+                span = self._name_after(tokens, keys, k, after_title=False)
+                if span and span[1] > span[0] and (span[1] + 1 >= len(tokens) or tokens[span[1] + 1].gap):
+                    return span  # a two-word or longer apposition closed by punctuation
+                return None
         if k >= len(tokens) or (after_title and tokens[k].gap):
             return None  # "الرئيس: ..." — punctuation right after the title, no name follows
         first = k

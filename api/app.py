@@ -1,0 +1,50 @@
+"""App factory: configuration, engine client, OpenAPI (flask-smorest), CORS, gzip, JSON errors, blueprints."""
+from __future__ import annotations
+
+from flask import Flask, abort, request
+from flask_compress import Compress
+from flask_cors import CORS
+
+from api.errors import JsonErrorsApi, register_error_handlers
+from core import engine
+from core import settings as settings_module
+from core.settings import Settings
+
+
+def create_app(settings: Settings | None = None, es=None) -> Flask:
+    settings = settings or settings_module.load()
+    app = Flask(__name__)
+    app.config.update(
+        API_TITLE="Akhbar — Arabic news search",
+        API_VERSION="1.0",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        COMPRESS_MIN_SIZE=1024,
+        COMPRESS_MIMETYPES=["application/json"],
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False  # Arabic stays readable in responses
+    app.extensions["akhbar.settings"] = settings
+    app.extensions["akhbar.es"] = es or engine.client(settings)
+    if settings.cors_origins:
+        CORS(app, origins=list(settings.cors_origins))
+    Compress(app)
+    @app.before_request
+    def refuse_large_bodies():
+        # GET requests never read their body, so MAX_CONTENT_LENGTH alone would not stop one.
+        length = request.content_length
+        if length is not None and length > settings.max_request_bytes:
+            abort(413)
+
+    api = JsonErrorsApi(app)
+    register_error_handlers(app)
+
+    from api.blueprints import articles, facets, health, search
+
+    for blueprint in (search.blp, articles.blp, facets.blp, health.blp):
+        api.register_blueprint(blueprint)
+    return app

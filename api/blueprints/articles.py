@@ -1,0 +1,27 @@
+"""GET /articles/<id> — one full article with its entities and topics."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api import context
+from api.errors import ClientError
+from api.results import shape_article
+from api.schemas import ArticleOut
+
+blp = Blueprint("articles", __name__, description="Single articles")
+
+
+@blp.route("/articles/<string:article_id>")
+class ArticleById(MethodView):
+    @blp.response(200, ArticleOut)
+    def get(self, article_id: str):
+        """The full article, with its entities and topics."""
+        if len(article_id) > 512:
+            raise ClientError("article id too long", details={"fields": {"article_id": ["max 512 characters"]}})
+        es = context.es()
+        document = es.options(ignore_status=404).get(index=context.settings().index_alias, id=article_id,
+                                                     source_excludes=["original"])
+        if not document.body.get("found"):
+            raise ClientError(f"no article with id {article_id!r}", status=404, error="not_found")
+        return shape_article(document.body)

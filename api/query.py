@@ -1,0 +1,148 @@
+"""Search request -> engine request body. Pure: arguments in, body out; unit-testable without an engine."""
+from __future__ import annotations
+
+import re
+
+from core.arabic import facet_key
+from core.taxonomy import topic_id
+
+# facet name -> (key field, display field)
+FACET_FIELDS = {
+    "organization": ("organizations", "organization_names"),
+    "person": ("persons", "person_names"),
+    "location": ("locations", "location_names"),
+    "topic": ("topics", None),
+    "source": ("source", None),
+}
+TEXT_FIELDS = ["title^3", "title.exact^4", "body", "body.exact^1.5"]
+# The user syntax: phrases, -exclusion, OR (|), + and parentheses; not the engine's full query language.
+USER_SYNTAX_FLAGS = "AND|OR|NOT|PHRASE|PRECEDENCE|WHITESPACE"
+_OPERATORS = re.compile(r'["()|+\-]|\bOR\b')
+
+
+def filter_values(facet: str, values: list[str]) -> list[str]:
+    """Filter values keyed the way the indexer stored them (shared normalization)."""
+    if facet == "topic":
+        return sorted({topic_id(v) for v in values})
+    if facet == "source":
+        return sorted({v.strip() for v in values if v.strip()})  # the field's normalizer folds these
+    return sorted({facet_key(v) for v in values if facet_key(v)})
+
+
+_OR_WORD = re.compile(r"(?<=\s)OR(?=\s)")
+
+
+def user_syntax(q: str) -> str:
+    """The documented user syntax in the engine's simple form: the word OR between terms becomes `|`."""
+    return _OR_WORD.sub("|", q)
+
+
+def text_query(q: str) -> dict:
+    """Exact forms above stems (the .exact subfields), title above body, and a proximity bonus."""
+    q = user_syntax(q)
+    query = {"bool": {"must": [{"simple_query_string": {
+        "query": q, "fields": TEXT_FIELDS, "default_operator": "and", "flags": USER_SYNTAX_FLAGS,
+        "analyze_wildcard": False, "lenient": True}}]}}
+    plain = _OPERATORS.sub(" ", q).strip()
+    if plain and len(plain.split()) > 1:
+        query["bool"]["should"] = [
+            {"match_phrase": {"title": {"query": plain, "slop": 2, "boost": 3}}},
+            {"match_phrase": {"body": {"query": plain, "slop": 6, "boost": 2}}},
+        ]
+    return query
+
+
+def facet_filters(selected: dict[str, list[str]]) -> dict[str, dict]:
+    return {facet: {"terms": {FACET_FIELDS[facet][0]: values}} for facet, values in selected.items() if values}
+
+
+def date_filter(date_from, date_to) -> list[dict]:
+    if not (date_from or date_to):
+        return []
+    bounds = {}
+    if date_from:
+        bounds["gte"] = date_from.isoformat()
+    if date_to:
+        bounds["lte"] = f"{date_to.isoformat()}||/d"
+    return [{"range": {"published_at": bounds}}]
+
+
+def facet_aggregations(selected: dict[str, list[str]], filters: dict[str, dict], facet_size: int) -> dict:
+    """One filter aggregation per facet that applies every facet filter but its own (disjunctive facets)."""
+    aggs = {}
+    for facet, (key_field, name_field) in FACET_FIELDS.items():
+        others = [f for name, f in filters.items() if name != facet]
+        values = {"terms": {"field": key_field, "size": facet_size}}
+        if name_field:
+            values["aggs"] = {"names": {"terms": {"field": name_field, "size": 5}}}
+        inner = {"values": values}
+        if selected.get(facet):
+            chosen = {"terms": {"field": key_field, "include": selected[facet], "size": len(selected[facet])}}
+            if name_field:
+                chosen["aggs"] = values["aggs"]
+            inner["selected"] = chosen
+        aggs[f"facet_{facet}"] = {"filter": {"bool": {"filter": others}}, "aggs": inner}
+    return aggs
+
+
+def build_search(args: dict, *, pre_tag: str = "<mark>", post_tag: str = "</mark>",
+                 search_after: list | None = None, pit_id: str | None = None) -> dict:
+    q = (args.get("q") or "").strip()
+    selected = {facet: filter_values(facet, args.get(facet) or []) for facet in FACET_FIELDS}
+    selected = {facet: values for facet, values in selected.items() if values}
+    filters = facet_filters(selected)
+    query = text_query(q) if q else {"bool": {"must": [{"match_all": {}}]}}
+    query["bool"]["filter"] = date_filter(args.get("date_from"), args.get("date_to"))
+
+    sort = args.get("sort", "relevance")
+    if sort == "relevance" and not q:
+        sort = "newest"  # an empty query lists articles, newest first
+    order = {"relevance": [{"_score": "desc"}, {"published_at": {"order": "desc", "missing": "_last"}}],
+             "newest": [{"published_at": {"order": "desc", "missing": "_last"}}],
+             "oldest": [{"published_at": {"order": "asc", "missing": "_last"}}]}[sort]
+    size = args.get("size", 10)
+    body: dict = {
+        "query": query,
+        "size": size,
+        "track_total_hits": True,
+        "sort": order + ([{"_shard_doc": "asc"}] if pit_id else []),  # a cursor needs a total order
+        "_source": {"excludes": ["original", "body"]},
+        "highlight": {
+            "pre_tags": [pre_tag], "post_tags": [post_tag], "encoder": "html",
+            "fields": {
+                "title": {"number_of_fragments": 0, "no_match_size": 500},
+                "body": {"fragment_size": 160, "number_of_fragments": 3, "no_match_size": 160,
+                         "order": "score", "boundary_scanner": "sentence"},
+            },
+        },
+    }
+    if filters:
+        body["post_filter"] = {"bool": {"filter": list(filters.values())}}
+    if pit_id:
+        body["pit"] = {"id": pit_id, "keep_alive": "2m"}
+        if search_after:
+            body["search_after"] = search_after
+    else:
+        body["from"] = (args.get("page", 1) - 1) * size
+    if not search_after:  # facets and histogram once per query, not on every cursor page
+        body["aggs"] = facet_aggregations(selected, filters, args.get("facet_size", 10))
+        body["aggs"]["histogram"] = {
+            "filter": {"bool": {"filter": list(filters.values())}},
+            "aggs": {"dates": {"date_histogram": {"field": "published_at",
+                                                  "calendar_interval": args.get("interval", "month"),
+                                                  "min_doc_count": 1}}},
+        }
+    return body
+
+
+def build_facet_values(facet: str, prefix: str, size: int) -> dict:
+    """Facet value search for autocomplete: the prefix may match the start of any word of the value."""
+    key_field, name_field = FACET_FIELDS[facet]
+    key_prefix = facet_key(prefix) if facet not in ("source", "topic") else prefix.strip().lower()
+    terms: dict = {"field": key_field, "size": size}
+    if key_prefix:
+        terms["include"] = f"(.* )?{re.escape(key_prefix)}.*"
+    if name_field:
+        terms_aggs = {"names": {"terms": {"field": name_field, "size": 5}}}
+        return {"size": 0, "aggs": {"values": {"terms": terms, "aggs": terms_aggs}}}
+    return {"size": 0, "aggs": {"values": {"terms": terms}}}

@@ -1,0 +1,4 @@
+"""gunicorn entry point: `gunicorn api.wsgi:app`."""
+from api import create_app
+
+app = create_app()
