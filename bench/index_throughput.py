@@ -1,0 +1,109 @@
+"""Indexing throughput: a full `reindex` with enrichment vs a plain bulk load of the same articles, same mapping.
+
+    python bench/index_throughput.py [PATH]     (default ../shared/data/saudinewsnet/articles.jsonl.gz)
+
+Each side runs in its own process against the running engine (AKHBAR_* / ELASTICSEARCH_URL settings) under a
+throw-away alias, so peak memory (max RSS of the process and its enrichment workers) is measured per side.
+Prints docs/s of both, their ratio and peak memory. Targets: enriched <= 120 s, >= 50% of baseline docs/s,
+peak <= 500 MB.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DEFAULT = ROOT.parent / "shared" / "data" / "saudinewsnet" / "articles.jsonl.gz"
+
+
+def _peak_mb() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
+
+
+def enriched(path: Path, alias: str) -> dict:
+    from core import settings as settings_module
+    from core.engine import client
+    from indexer.jobs import reindex
+
+    settings = replace(settings_module.load(), index_alias=alias)
+    es = client(settings, timeout=120)
+    summary = reindex(es, settings, [path], rejects_path=Path(f"/tmp/{alias}-rejects.jsonl"), progress=False)
+    return {**summary.as_dict(), "peak_mb": round(_peak_mb(), 1), "workers": settings.index_workers}
+
+
+def baseline(path: Path, alias: str) -> dict:
+    """The same articles and mapping through the plain bulk helper: no validation, cleanup or enrichment."""
+    import time
+
+    from elasticsearch import helpers
+
+    from core import settings as settings_module
+    from core.engine import client
+    from indexer import aliases
+    from indexer.readers import read_all
+
+    settings = replace(settings_module.load(), index_alias=alias)
+    es = client(settings, timeout=120)
+    started = time.perf_counter()
+    index, final = aliases.create_build_index(es, alias)
+    actions = ({"_index": index, "_source": {"title": r.data["title"], "body": r.data["body"] or "",
+                                             "url": r.data["url"], "source": r.data["source"],
+                                             "published_at": r.data["published_at"].replace(" ", "T")}}
+               for r in read_all([path]) if r.error is None)
+    ok, _ = helpers.bulk(es, actions, max_chunk_bytes=settings.bulk_chunk_bytes, chunk_size=2000)
+    aliases.publish(es, alias, index, final)
+    seconds = time.perf_counter() - started
+    return {"indexed": ok, "seconds": round(seconds, 2), "docs_per_s": round(ok / seconds, 1),
+            "peak_mb": round(_peak_mb(), 1)}
+
+
+def run_side(side: str, path: Path) -> dict:
+    alias = f"bench-{side}-{uuid.uuid4().hex[:6]}"
+    out = subprocess.run([sys.executable, __file__, "--side", side, str(path), "--alias", alias],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1]) | {"alias": alias}
+
+
+def cleanup(alias: str) -> None:
+    from core import settings as settings_module
+    from core.engine import client
+
+    es = client(settings_module.load())
+    names = list(es.indices.get(index=f"{alias}-v*"))
+    if names:
+        es.indices.delete(index=",".join(names))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("path", nargs="?", type=Path, default=DEFAULT)
+    parser.add_argument("--side", choices=["enriched", "baseline"])
+    parser.add_argument("--alias")
+    args = parser.parse_args()
+    if args.side:
+        print(json.dumps((enriched if args.side == "enriched" else baseline)(args.path, args.alias)))
+        return
+    base = run_side("baseline", args.path)
+    cleanup(base["alias"])
+    rich = run_side("enriched", args.path)
+    cleanup(rich["alias"])
+    ratio = rich["docs_per_s"] / base["docs_per_s"]
+    print(f"corpus: {args.path}")
+    print(f"{'':<10} {'docs':>7} {'seconds':>8} {'docs/s':>8} {'peak MB':>8}")
+    print(f"{'baseline':<10} {base['indexed']:>7} {base['seconds']:>8} {base['docs_per_s']:>8} {base['peak_mb']:>8}")
+    print(f"{'enriched':<10} {rich['indexed']:>7} {rich['seconds']:>8} {rich['docs_per_s']:>8} {rich['peak_mb']:>8}")
+    print(f"enriched/baseline throughput: {ratio:.2f}  (rejected: {rich['rejected']}, workers: {rich['workers']})")
+    print(json.dumps({"baseline": base, "enriched": rich, "ratio": round(ratio, 3)}))
+
+
+if __name__ == "__main__":
+    main()
