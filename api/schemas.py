@@ -70,17 +70,21 @@ class Highlight(Schema):
     snippets = fields.List(fields.String(), metadata={"description": "up to 3 HTML-escaped body fragments"})
 
 
-class Hit(Schema):
+class ArticleFields(Schema):
+    """What a search hit and a full article share."""
     id = fields.String()
-    score = fields.Float(allow_none=True)
     title = fields.String()
     url = fields.String(allow_none=True)
     source = fields.String(allow_none=True)
     published_at = fields.String(allow_none=True)
     author = fields.String(allow_none=True)
-    highlight = fields.Nested(Highlight)
     entities = fields.Nested(Entities)
     topics = fields.List(fields.Nested(TopicLabel))
+
+
+class Hit(ArticleFields):
+    score = fields.Float(allow_none=True)
+    highlight = fields.Nested(Highlight)
 
 
 class HistogramBucket(Schema):
@@ -100,16 +104,8 @@ class SearchResponse(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
-class ArticleOut(Schema):
-    id = fields.String()
-    title = fields.String()
+class ArticleOut(ArticleFields):
     body = fields.String()
-    url = fields.String(allow_none=True)
-    source = fields.String(allow_none=True)
-    published_at = fields.String(allow_none=True)
-    author = fields.String(allow_none=True)
-    entities = fields.Nested(Entities)
-    topics = fields.List(fields.Nested(TopicLabel))
 
 
 class FacetValues(Schema):

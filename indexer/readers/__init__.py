@@ -56,6 +56,17 @@ def parse_json_line(path: Path, number: int, line: bytes) -> tuple[object, str |
     return value, None
 
 
+def read_json_lines(path: Path, to_input) -> Iterator[RawRecord]:
+    """Records of a JSON Lines file, each object mapped into the input shape by `to_input`."""
+    for number, line in open_text_lines(path):
+        value, error = parse_json_line(path, number, line)
+        position = f"line {number}"
+        if error:
+            yield RawRecord(str(path), position, None, error, value)
+        else:
+            yield RawRecord(str(path), position, to_input(value), None, value)
+
+
 def first_object(path: Path) -> dict | None:
     """The first JSON object of a JSON Lines file or of the first member of a zip, for detection."""
     try:

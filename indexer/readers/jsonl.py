@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator
 
-from indexer.readers import RawRecord, open_text_lines, parse_json_line
+from indexer.readers import RawRecord, read_json_lines
 
 FIELDS = ("id", "title", "url", "source", "published_at", "author")
 
@@ -23,10 +23,4 @@ class JsonLinesReader:
         return path.name.endswith((".jsonl", ".jsonl.gz", ".ndjson", ".json.gz"))
 
     def read(self, path: Path) -> Iterator[RawRecord]:
-        for number, line in open_text_lines(path):
-            value, error = parse_json_line(path, number, line)
-            position = f"line {number}"
-            if error:
-                yield RawRecord(str(path), position, None, error, value)
-            else:
-                yield RawRecord(str(path), position, to_input(value), None, value)
+        yield from read_json_lines(path, to_input)

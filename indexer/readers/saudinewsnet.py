@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 from typing import Iterator
 
-from indexer.readers import RawRecord, open_text_lines, parse_json_line
+from indexer.readers import RawRecord, read_json_lines
 
 SIGNATURE = {"date_extracted", "content"}
 
@@ -40,13 +40,7 @@ class SaudiNewsNetReader:
         if path.suffix == ".zip":
             yield from self._read_zip(path)
             return
-        for number, line in open_text_lines(path):
-            value, error = parse_json_line(path, number, line)
-            position = f"line {number}"
-            if error:
-                yield RawRecord(str(path), position, None, error, value)
-            else:
-                yield RawRecord(str(path), position, to_input(value), None, value)
+        yield from read_json_lines(path, to_input)
 
     def _read_zip(self, path: Path) -> Iterator[RawRecord]:
         try:
