@@ -20,10 +20,14 @@ def build_document(article: Article, now: datetime | None = None) -> dict:
         "indexed_at": (now or datetime.now(timezone.utc)).isoformat(),
         "topics": article.topics,
         "entities": [{"type": e.type, "key": e.key, "name": e.name, "count": e.count} for e in article.entities],
-        # What reindexing re-runs enrichment from: the input as it arrived.
-        "original": {"title": article.original_title, "body": article.original_body,
-                     "topics": article.publisher_topics},
+        # What reindexing re-runs enrichment from: the input as it arrived, stored only where cleanup changed
+        # it (most articles arrive clean, and a second copy of every body would double the index).
+        "original": {"topics": article.publisher_topics},
     }
+    if article.original_title is not None and article.original_title != article.title:
+        doc["original"]["title"] = article.original_title
+    if article.original_body is not None and article.original_body != article.body:
+        doc["original"]["body"] = article.original_body
     for etype, (keys_field, names_field) in _FACET_FIELDS.items():
         chosen = [e for e in article.entities if e.type == etype]
         doc[keys_field] = [e.key for e in chosen]

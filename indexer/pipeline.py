@@ -5,6 +5,7 @@ flight, so memory stays flat however long the input is.
 """
 from __future__ import annotations
 
+import json
 import multiprocessing
 import sys
 import time
@@ -33,12 +34,14 @@ def _init_worker() -> None:
     _stages = default_stages()
 
 
-def enrich_batch(articles: list[Article]) -> list[tuple[str, dict]]:
-    """Worker side: enrich and build documents. Pure apart from the per-process stage objects."""
+def enrich_batch(articles: list[Article]) -> list[tuple[str, str]]:
+    """Worker side: enrich, build and serialize documents (JSON text, so the parent process only ships it).
+    Pure apart from the per-process stage objects."""
     global _stages
     if _stages is None:
         _init_worker()
-    return [(a.id, build_document(enrich(a, _stages))) for a in articles]
+    return [(a.id, json.dumps(build_document(enrich(a, _stages)), ensure_ascii=False, separators=(",", ":")))
+            for a in articles]
 
 
 @dataclass
@@ -91,7 +94,7 @@ def _batches(articles: Iterator[Article], size: int) -> Iterator[list[Article]]:
         yield batch
 
 
-def enriched(articles: Iterator[Article], workers: int) -> Iterator[tuple[str, dict]]:
+def enriched(articles: Iterator[Article], workers: int) -> Iterator[tuple[str, str]]:
     if workers <= 0:
         for batch in _batches(articles, BATCH):
             yield from enrich_batch(batch)
@@ -113,12 +116,14 @@ def run(es: Elasticsearch, index: str, records: Iterable[RawRecord], rejects: Re
     started = time.perf_counter()
     origins = _Origins()
     documents = enriched(validated(records, rejects, origins), workers)
-    actions = ({"_op_type": "index", "_index": index, "_id": doc_id, "_source": doc} for doc_id, doc in documents)
+    def to_bulk(item: tuple[str, str]) -> tuple[dict, str]:
+        doc_id, source = item
+        return {"index": {"_index": index, "_id": doc_id}}, source  # the client sends JSON text as it is
     indexed = 0
     show = sys.stderr.isatty() if progress is None else progress
     with tqdm(desc="indexing", unit="doc", disable=not show, file=sys.stderr) as bar:
         for ok, info in helpers.streaming_bulk(
-            es, actions, max_chunk_bytes=chunk_bytes, chunk_size=2000, max_retries=5,
+            es, documents, expand_action_callback=to_bulk, max_chunk_bytes=chunk_bytes, chunk_size=2000, max_retries=5,
             initial_backoff=1, max_backoff=30, raise_on_error=False, raise_on_exception=False,
         ):
             item = next(iter(info.values()))

@@ -13,11 +13,10 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
-from core.arabic import clitic_readings, normalize
+from core.arabic import normalize
 from core.taxonomy import topic_id, topics
 from indexer.article import Article
-from indexer.enrich.entities.base import tokenize
-from indexer.enrich.entities.lexicon import match_key
+from indexer.enrich.tokens import Token, article_tokens, match_key
 
 KEYWORDS = Path(__file__).parent / "data" / "topic_keywords.json"
 TITLE_WEIGHT = 3.0
@@ -28,42 +27,46 @@ MAX_HITS_PER_KEYWORD = 4  # one word repeated all over an article is one piece o
 
 
 @lru_cache(maxsize=1)
-def _keyword_index() -> tuple[dict[tuple[str, ...], set[str]], int]:
+def _keyword_index() -> dict[str, list[tuple[tuple[str, ...], set[str]]]]:
+    """first word key -> [(phrase keys, topics)], longest phrase first."""
     data = json.loads(KEYWORDS.read_text(encoding="utf-8"))
-    index: dict[tuple[str, ...], set[str]] = {}
+    phrases: dict[tuple[str, ...], set[str]] = {}
     for topic, words in data.items():
         for word in words:
-            key = tuple(match_key(w) for w in normalize(word).split())
-            index.setdefault(key, set()).add(topic)
-    return index, max(len(k) for k in index)
+            phrases.setdefault(tuple(match_key(w) for w in normalize(word).split()), set()).add(topic)
+    index: dict[str, list[tuple[tuple[str, ...], set[str]]]] = {}
+    for phrase, topic_ids in sorted(phrases.items(), key=lambda item: -len(item[0])):
+        index.setdefault(phrase[0], []).append((phrase, topic_ids))
+    return index
 
 
-def evidence(text: str, weight: float, scores: Counter) -> None:
-    index, longest = _keyword_index()
-    tokens = tokenize(text)
-    keys = [match_key(t.norm) for t in tokens]
+def evidence(tokens: tuple[Token, ...], weight: float, scores: Counter) -> None:
+    index = _keyword_index()
     hits: Counter = Counter()
+    count = len(tokens)
     for i, token in enumerate(tokens):
-        for reading in clitic_readings(token.norm):
-            first = match_key(reading)
-            matched = False
-            for length in range(min(longest, len(tokens) - i), 0, -1):
-                phrase = (first, *keys[i + 1:i + length])
-                if phrase in index:
+        for _, first in token.readings:
+            candidates = index.get(first)
+            if not candidates:
+                continue
+            for phrase, _topics in candidates:
+                end = i + len(phrase)
+                if end <= count and all(tokens[i + k].key == phrase[k] for k in range(1, len(phrase))):
                     hits[phrase] += 1
-                    matched = True
                     break
-            if matched:
-                break
-    for phrase, count in hits.items():
-        for topic in index[phrase]:
-            scores[topic] += weight * min(count, MAX_HITS_PER_KEYWORD)
+            else:
+                continue
+            break
+    for phrase, found in hits.items():
+        for topic in next(t for p, t in index[phrase[0]] if p == phrase):
+            scores[topic] += weight * min(found, MAX_HITS_PER_KEYWORD)
 
 
 def classify(title: str, body: str) -> list[str]:
     scores: Counter = Counter()
-    evidence(title, TITLE_WEIGHT, scores)
-    evidence(body, 1.0, scores)
+    tokens, in_title = article_tokens(title, body)
+    evidence(tokens[:in_title], TITLE_WEIGHT, scores)
+    evidence(tokens[in_title:], 1.0, scores)
     taxonomy = topics()
     top_scores = Counter({t: s for t, s in scores.items() if taxonomy[t].parent is None})
     for topic, score in scores.items():

@@ -6,7 +6,8 @@ over the title and body, propagates names within the article and canonicalizes t
 from __future__ import annotations
 
 from indexer.article import Article, Entity
-from indexer.enrich.entities.base import Extractor, Mention, Token, tokenize
+from indexer.enrich.entities.base import Extractor, Mention, Token
+from indexer.enrich.tokens import article_tokens, tokenize
 from indexer.enrich.entities.canonical import propagate, to_entities
 from indexer.enrich.entities.lexicon import lexicon
 from indexer.enrich.entities.rules import RuleExtractor
@@ -17,7 +18,10 @@ def default_extractor() -> Extractor:
 
 
 def extract_mentions(text: str, extractor: Extractor) -> tuple[list[Token], list[Mention]]:
-    tokens = tokenize(text)
+    return mentions_in(list(tokenize(text)), extractor)
+
+
+def mentions_in(tokens: list[Token], extractor: Extractor) -> tuple[list[Token], list[Mention]]:
     return tokens, propagate(tokens, extractor.extract(tokens), lexicon())
 
 
@@ -29,7 +33,7 @@ class EntityStage:
 
     def entities(self, title: str, body: str) -> list[Entity]:
         # Title and body as one text so that a name in the title propagates into the body.
-        _, mentions = extract_mentions(f"{title}\n{body}", self.extractor)
+        _, mentions = mentions_in(list(article_tokens(title, body)[0]), self.extractor)
         return to_entities(mentions, lexicon())
 
     def apply(self, article: Article) -> Article:

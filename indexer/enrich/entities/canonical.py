@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from core.arabic import clitic_readings, facet_key
+from core.arabic import facet_key, normalize
 from indexer.article import Entity
 from indexer.enrich.entities.base import Mention, Token
 from indexer.enrich.entities.lexicon import Lexicon, match_key
@@ -22,7 +22,7 @@ def propagate(tokens: list[Token], mentions: list[Mention], lex: Lexicon) -> lis
     """Add mentions for later recurrences of names already found in the same text."""
     if not mentions:
         return mentions
-    keys = [match_key(t.norm) for t in tokens]
+    keys = [t.key for t in tokens]
     taken = {k for m in mentions for k in range(m.first, m.last + 1)}
     patterns: dict[tuple[str, ...], Mention] = {}
     for mention in mentions:
@@ -39,8 +39,8 @@ def propagate(tokens: list[Token], mentions: list[Mention], lex: Lexicon) -> lis
     for i, token in enumerate(tokens):
         if i in taken:
             continue
-        for reading in clitic_readings(token.norm):
-            hit = next((w for w in by_first.get(match_key(reading), ()) if _matches(w, keys, tokens, i, taken)), None)
+        for reading, key in token.readings:
+            hit = next((w for w in by_first.get(key, ()) if _matches(w, keys, tokens, i, taken)), None)
             if hit:
                 source = patterns[hit]
                 last = i + len(hit) - 1
@@ -52,8 +52,6 @@ def propagate(tokens: list[Token], mentions: list[Mention], lex: Lexicon) -> lis
 
 
 def _norm_words(mention: Mention, tokens: list[Token]) -> list[str]:
-    from core.arabic import normalize
-
     return normalize(mention.surface).split()
 
 

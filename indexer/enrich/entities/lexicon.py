@@ -5,14 +5,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from core.arabic import normalize, strip_article
+from core.arabic import normalize
+from indexer.enrich.tokens import match_key
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-
-
-def match_key(word: str) -> str:
-    """How a normalized word is compared against the lists: the article dropped."""
-    return strip_article(word)
 
 
 def _lines(name: str) -> list[str]:

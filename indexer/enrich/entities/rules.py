@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from core.arabic import clitic_readings
 from indexer.enrich.entities.base import Mention, Token, surface_without_prefix
 from indexer.enrich.entities.lexicon import Lexicon, lexicon, match_key
 
@@ -44,7 +43,7 @@ class RuleExtractor:
 
     # -- public --------------------------------------------------------------------------------------------
     def extract(self, tokens: list[Token]) -> list[Mention]:
-        keys = [match_key(t.norm) for t in tokens]
+        keys = [t.key for t in tokens]
         candidates: list[tuple[int, int, int, Mention]] = []  # (-length, priority, first, mention)
 
         def add(kind: str, etype: str, first: int, last: int, reading: str | None = None):
@@ -53,17 +52,16 @@ class RuleExtractor:
             candidates.append((-(last - first + 1), _PRIORITY[kind], first, mention))
 
         for i, token in enumerate(tokens):
-            for reading in clitic_readings(token.norm):
-                key = match_key(reading)
+            for reading, key in token.readings:
                 for table, etype in ((self._orgs, "organization"), (self._places, "location")):
-                    length = self._phrase_at(table, key, keys, tokens, i)
+                    length = self._phrase_at(table, key, keys, tokens, i) if key in table else 0
                     if length:
                         add("gazetteer", etype, i, i + length - 1, reading)
                 if key in self.lex.org_heads:
                     last = self._org_complement(tokens, keys, i)
                     if last > i:
                         add("org_head", "organization", i, last, reading)
-                title_length = self._phrase_at(self._titles, key, keys, tokens, i)
+                title_length = self._phrase_at(self._titles, key, keys, tokens, i) if key in self._titles else 0
                 if title_length:
                     span = self._name_after(tokens, keys, i + title_length, after_title=True)
                     if span:
@@ -143,8 +141,7 @@ class RuleExtractor:
             # follow as an apposition after a comma: الممثلة الإقليمية لمكتب الأمم المتحدة …، هيلين فورد
             skipped_body = False
             if k < len(tokens) and not tokens[k].gap:
-                for reading in clitic_readings(tokens[k].norm)[1:]:
-                    key = match_key(reading)
+                for reading, key in tokens[k].readings[1:]:
                     length = (self._phrase_at(self._orgs, key, keys, tokens, k)
                               or self._phrase_at(self._places, key, keys, tokens, k))
                     if not length and key in self.lex.org_heads:
