@@ -27,6 +27,7 @@ class Lexicon:
     titles: dict[tuple[str, ...], str]
     org_heads: frozenset[str]
     first_names: frozenset[str]
+    speech_verbs: frozenset[str]
     stopwords: frozenset[str]
     max_phrase: int
 
@@ -43,6 +44,7 @@ def lexicon() -> Lexicon:
         titles=titles,
         org_heads=frozenset(match_key(normalize(w)) for w in _lines("org_heads.txt")),
         first_names=frozenset(normalize(w) for w in _lines("first_names.txt")),
+        speech_verbs=frozenset(normalize(w) for w in _lines("speech_verbs.txt")),
         stopwords=frozenset(normalize(w) for w in _lines("stopwords.txt"))
         | frozenset(match_key(normalize(w)) for w in _lines("stopwords.txt") if normalize(w).startswith("ال")),
         max_phrase=max(len(k) for k in (*locations, *organizations, *titles)),

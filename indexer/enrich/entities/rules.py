@@ -18,11 +18,14 @@ _PLACE_TRIGGERS = frozenset(match_key(w) for w in (
     "مدينه", "محافظه", "ولايه", "منطقه", "اقليم", "بلده", "قريه", "عاصمه", "جزيره", "مقاطعه", "ميناء"))
 _LINK_WORDS = frozenset({"بن", "بنت", "ابن", "ابو", "ابي", "ال", "عبد", "دي", "فان", "فون"})
 _SPECIFIER = frozenset({"معني", "معنيه", "خاص", "خاصه", "مكلف", "مكلفه", "مستقل", "مستقله"})
+_PRONOUN_SUFFIXES = ("ها", "هم", "هما", "هن", "كم", "كما", "ته", "تها", "يه", "وا")
 _ORDINALS = frozenset({"اول", "ثاني", "ثالث", "رابع", "خامس", "سادس", "سابع", "ثامن", "تاسع", "عاشر"})
 _CLITIC_ARTICLE = ("بال", "وال", "فال", "كال", "لل")
 _NOBLE = frozenset({"ملك", "امير", "شيخ", "سلطان", "امام"})
 # Priority when two candidates cover the same length: gazetteer evidence beats patterns.
-_PRIORITY = {"gazetteer": 0, "org_head": 1, "title": 2, "given_name": 3, "place_trigger": 4}
+_PRIORITY = {"gazetteer": 0, "org_head": 1, "title": 2, "given_name": 3, "place_trigger": 4, "speaker": 5}
+# What follows a speaker's name: "قال بلير إن …", "وأضاف سولانا في …", "قالت رايس أمس …"
+_AFTER_SPEAKER = frozenset({"ان", "انه", "انها", "في", "امس", "اليوم", "خلال", "لدي", "عقب", "بعد", "ل", "من"})
 
 
 def _index_by_first(table: dict[tuple[str, ...], str]) -> dict[str, list[tuple[str, ...]]]:
@@ -70,6 +73,10 @@ class RuleExtractor:
                     span = self._name_after(tokens, keys, i, after_title=False, reading=reading)
                     if span and span[1] > span[0]:
                         add("given_name", "person", span[0], span[1], reading)
+                if reading in self.lex.speech_verbs and i + 1 < len(tokens) and not tokens[i + 1].gap:
+                    span = self._speaker_after(tokens, keys, i + 1)
+                    if span:
+                        add("speaker", "person", *span)
                 if (key in _PLACE_TRIGGERS and not reading.startswith("ال") and i + 1 < len(tokens)
                         and not tokens[i + 1].gap and self._is_name_word(tokens, keys, i + 1, 0)):
                     add("place_trigger", "location", i + 1, i + 1)
@@ -105,27 +112,70 @@ class RuleExtractor:
             specified = specified or keys[k] in _SPECIFIER
         return last
 
-    def _is_name_word(self, tokens, keys, k, position: int) -> bool:
+    def _looks_like_verb(self, norm: str) -> bool:
+        """Imperfect verbs (يلتقي، ستزور) and words carrying object/possessive pronouns (صلاحياته، عقدها)."""
+        if norm in self.lex.first_names or len(norm) < 4:
+            return False
+        return (norm[0] == "ي" or norm[:2] in ("سي", "ست", "سن", "ست")
+                or (len(norm) >= 5 and norm.endswith(_PRONOUN_SUFFIXES)))
+
+    def _is_name_word(self, tokens, keys, k, position: int, *, after_title: bool = False) -> bool:
+        """Whether token k can stand at `position` of a personal name."""
         token = tokens[k]
         norm = token.norm
         if position > 0 and keys[k] in _ORDINALS:
             return True  # عبدالله الثاني
-        if len(norm) < 2 or norm.isdigit() or self.lex.is_stop(norm) or keys[k] in self.lex.org_heads:
+        if len(norm) < 2 or any("0" <= c <= "9" for c in norm) or self.lex.is_stop(norm):
             return False
-        if keys[k] in self._titles:
-            return False
-        if norm.startswith("ال") and position == 0 and norm not in self.lex.first_names:
+        if keys[k] in self.lex.org_heads or keys[k] in self._titles:
             return False
         if norm.startswith(_CLITIC_ARTICLE):
             # بالمخدرات، للأمم: preposition + article opens a noun phrase — unless it closes the name (سفيان بالخير،)
             if position == 0 or (k + 1 < len(tokens) and not tokens[k + 1].gap):
                 return False
-        if position == 0 and norm[0] in "لب" and norm not in self.lex.first_names:
-            return False  # لشؤون، بحضور: a preposition attached to a noun
-        if norm not in self.lex.first_names and len(norm) >= 4 and (
-                norm[:2] in ("سي", "ست", "سن") or norm[0] == "ي" or (position == 0 and norm[0] in "تن")):
-            return False  # يلتقي، تؤكد، ستزور: imperfect verbs, which follow names and titles in news
-        return not any("0" <= c <= "9" for c in norm)
+        if position == 0:
+            if norm.startswith("ال") and norm not in self.lex.first_names:
+                return False
+            if norm[0] in "لب" and norm not in self.lex.first_names:
+                # لشؤون المغتربين، بحضور: a preposition attached to a noun. After a title, a ل/ب word opens a
+                # name only when a plain (article-less) name word follows: برويز مشرف.
+                following = k + 1 < len(tokens) and not tokens[k + 1].gap and not tokens[k + 1].norm.startswith("ال")
+                if not (after_title and following and self._is_name_word(tokens, keys, k + 1, 1)):
+                    return False
+            if self._looks_like_verb(norm) or (not after_title and norm[0] in "تن" and len(norm) >= 4
+                                               and norm not in self.lex.first_names):
+                # After a title a verb-like first word is a name only if another name word follows it
+                # (توني بلير) — never when the sentence goes on (تبحث مع).
+                return after_title and k + 1 < len(tokens) and not tokens[k + 1].gap and self._is_name_word(
+                    tokens, keys, k + 1, 1)
+            return True
+        return not self._looks_like_verb(norm)
+
+    def _speaker_after(self, tokens, keys, k: int):
+        """A one- or two-word name right after a reporting verb, when what follows it shows the name ended."""
+        for length in (2, 1):
+            last = k + length - 1
+            if last >= len(tokens) or any(tokens[j].gap for j in range(k + 1, last + 1)):
+                continue
+            if not all(self._plain_name_word(tokens, keys, j) for j in range(k, last + 1)):
+                continue
+            if last + 1 == len(tokens) or tokens[last + 1].gap or tokens[last + 1].norm in _AFTER_SPEAKER:
+                return k, last
+        return None
+
+    def _plain_name_word(self, tokens, keys, k: int) -> bool:
+        """A word that can be a bare name: no article, not a listed place or organization, no noun ending."""
+        norm = tokens[k].norm
+        if norm in self.lex.first_names:
+            return True
+        return (len(norm) >= 3 and not norm.startswith("ال") and not norm.endswith("ه")
+                and keys[k] not in self._places and keys[k] not in self._orgs
+                and self._is_name_word(tokens, keys, k, 0))
+
+    @staticmethod
+    def _closes_name(tokens, k) -> bool:
+        """Token k is followed by punctuation, the end of the text, or a name link (بن، آل)."""
+        return k + 1 >= len(tokens) or tokens[k + 1].gap or tokens[k + 1].norm in _LINK_WORDS
 
     def _name_after(self, tokens, keys, start: int, *, after_title: bool, reading: str | None = None):
         """(first, last) of a personal name that starts at `start`, or None."""
@@ -134,7 +184,8 @@ class RuleExtractor:
             # Skip nationality and role adjectives: الرئيس الأمريكي باراك أوباما
             skipped = 0
             while (k < len(tokens) and skipped < 2 and not tokens[k].gap and tokens[k].norm.startswith("ال")
-                   and tokens[k].norm.endswith(("ي", "يه")) and keys[k] not in self._places):
+                   and tokens[k].norm.endswith(("ي", "يه")) and keys[k] not in self._places
+                   and tokens[k].norm not in self.lex.first_names):
                 k += 1
                 skipped += 1
             # Skip the body the office belongs to: الأمين العام للأمم المتحدة كوفي أنان; the name may then
@@ -150,7 +201,7 @@ class RuleExtractor:
                         k += length
                         skipped_body = True
                         break
-            if skipped_body and k < len(tokens) and tokens[k].gap and tokens[k].text and k + 1 < len(tokens):
+            if skipped_body and k < len(tokens) and tokens[k].gap and k + 1 < len(tokens):
                 span = self._name_after(tokens, keys, k, after_title=False)
                 if span and span[1] > span[0] and (span[1] + 1 >= len(tokens) or tokens[span[1] + 1].gap):
                     return span  # a two-word or longer apposition closed by punctuation
@@ -158,24 +209,36 @@ class RuleExtractor:
         if k >= len(tokens) or (after_title and tokens[k].gap):
             return None  # "الرئيس: ..." — punctuation right after the title, no name follows
         first = k
-        count = 0
-        while k < len(tokens) and count < 6:
+        words = 0  # name words, not counting links (بن، آل، عبد، أبو)
+        allowance = 3
+        while k < len(tokens):
             if k > first and tokens[k].gap:
                 break
-            if not (self._is_name_word(tokens, keys, k, count) or (count > 0 and tokens[k].norm in _LINK_WORDS)):
+            norm = tokens[k].norm
+            if k > first and norm in _LINK_WORDS:
+                allowance += 1  # محمد بن راشد آل مكتوم: each link carries one more word
+                k += 1
+                continue
+            if words >= allowance or not self._is_name_word(tokens, keys, k, k - first, after_title=after_title):
                 break
-            if count > 0 and (keys[k] in self._places or keys[k] in self._orgs):
+            if words >= 2 and tokens[k - 1].norm not in _LINK_WORDS and not self._closes_name(tokens, k):
+                break  # a third word belongs to the name only where the name visibly ends (محمد شياع السوداني،)
+            if k > first and (keys[k] in self._places or keys[k] in self._orgs):
                 break
-            if (count > 0 and tokens[k].norm.startswith("ال") and tokens[k - 1].norm.startswith("ال")
-                    and tokens[k - 1].norm not in _LINK_WORDS and keys[k] not in _ORDINALS):
-                break  # بشار الأسد | المجتمع الدولي: two definite words in a row leave the name
+            if k > first and norm.startswith("ال") and keys[k] not in _ORDINALS:
+                previous = tokens[k - 1].norm
+                if previous.startswith("ال") and previous not in _LINK_WORDS:
+                    break  # بشار الأسد | المجتمع الدولي: two definite words in a row leave the name
+                if words >= 2 and norm.endswith(("ي", "يه")):
+                    break  # جورج بوش | الأمريكي: a nisba adjective after a full name
             k += 1
-            count += 1
-        while count > 0 and tokens[first + count - 1].norm in _LINK_WORDS:
-            count -= 1  # a name does not end on بن / أبو
-        if count == 0:
+            words += 1
+        last = k - 1
+        while last >= first and tokens[last].norm in _LINK_WORDS:
+            last -= 1  # a name does not end on بن / أبو
+        if last < first:
             return None
-        return first, first + count - 1
+        return first, last
 
     @staticmethod
     def surface(tokens: list[Token], first: int, last: int, reading: str | None = None) -> str:
