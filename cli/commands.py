@@ -133,3 +133,35 @@ def eval_topics(path, label_field, as_json):
 
     result = evaluate_topics(path, label_field)
     click.echo(json.dumps(result) if as_json else format_topics(result))
+
+
+@akhbar.group("train")
+def train_group():
+    """Train optional statistical models (needs the `train` extra: pip install -e '.[train]')."""
+
+
+@train_group.command("entities")
+@click.argument("gold", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Model file to write.")
+@click.option("--holdout", type=click.FloatRange(0, 0.9), default=0.0, show_default=True,
+              help="Keep this last share of sentences out of training and report scores on it.")
+@click.option("--iterations", type=int, default=150, show_default=True)
+def train_entities(gold, out, holdout, iterations):
+    """Train a CRF entity model on a CoNLL file; use it with AKHBAR_ENTITY_MODEL=OUT."""
+    try:
+        import sklearn_crfsuite  # noqa: F401
+    except ImportError:
+        fail("training needs sklearn-crfsuite: pip install -e '.[train]'")
+    from indexer.enrich.entities import extract_mentions
+    from indexer.enrich.entities.crf import CrfExtractor, train
+    from indexer.evaluation import evaluate_entities, format_table, read_conll
+
+    sentences = list(read_conll(gold))
+    cut = len(sentences) - int(len(sentences) * holdout)
+    train(
+        [(s.tokens, s.tags) for s in sentences[:cut]], out, iterations=iterations)
+    click.echo(f"model written to {out} ({cut} training sentences)")
+    if cut < len(sentences):
+        extractor = CrfExtractor.load(out)
+        result = evaluate_entities(gold, lambda text: extract_mentions(text, extractor), sentences[cut:])
+        click.echo(f"held-out ({len(sentences) - cut} sentences):\n{format_table(result)}")

@@ -14,6 +14,7 @@ GOLD_TYPES = {"PERS": "person", "ORG": "organization", "LOC": "location"}
 class Sentence:
     tokens: list[str]
     spans: set[tuple[int, int, str]]  # (first token, last token, type), gold
+    tags: list[str]
 
 
 def read_conll(path: Path) -> Iterator[Sentence]:
@@ -25,13 +26,13 @@ def read_conll(path: Path) -> Iterator[Sentence]:
             parts = line.split()
             if not parts:
                 if tokens:
-                    yield Sentence(tokens, bio_spans(tags))
+                    yield Sentence(tokens, bio_spans(tags), tags)
                 tokens, tags = [], []
                 continue
             tokens.append(parts[0])
             tags.append(parts[-1] if len(parts) > 1 else "O")
     if tokens:
-        yield Sentence(tokens, bio_spans(tags))
+        yield Sentence(tokens, bio_spans(tags), tags)
 
 
 def bio_spans(tags: list[str]) -> set[tuple[int, int, str]]:
@@ -84,9 +85,9 @@ def score(gold: Counter, predicted: Counter, correct: Counter) -> dict:
     return result
 
 
-def evaluate_entities(path: Path, extract) -> dict:
+def evaluate_entities(path: Path, extract, sentences: list[Sentence] | None = None) -> dict:
     gold, predicted, correct = Counter(), Counter(), Counter()
-    for sentence in read_conll(path):
+    for sentence in sentences if sentences is not None else read_conll(path):
         found = predicted_spans(sentence, extract)
         for span in sentence.spans:
             gold[span[2]] += 1

@@ -22,7 +22,7 @@ KEYWORDS = Path(__file__).parent / "data" / "topic_keywords.json"
 TITLE_WEIGHT = 3.0
 MIN_TOP = 3.0  # evidence needed to claim any top-level topic
 SECOND_RATIO = 0.7  # a second top-level topic needs this share of the first's evidence
-MIN_FINE = 3.0  # title hit (3) or three body hits
+MIN_FINE = 2.0  # a title hit, or two mentions in the body: never one passing mention
 MAX_HITS_PER_KEYWORD = 4  # one word repeated all over an article is one piece of evidence, not twenty
 
 

@@ -14,6 +14,14 @@ from indexer.enrich.entities.rules import RuleExtractor
 
 
 def default_extractor() -> Extractor:
+    """The rules; a trained CRF instead when AKHBAR_ENTITY_MODEL names one (the rules then feed its features)."""
+    from core.settings import load
+
+    model = load().entity_model
+    if model:
+        from indexer.enrich.entities.crf import CrfExtractor
+
+        return CrfExtractor.load(model)
     return RuleExtractor()
 
 

@@ -105,7 +105,7 @@ class RuleExtractor:
             previous = keys[k - 1]
             if norm.startswith("ال") or previous in _NOBLE or keys[k] in self._places or keys[k] in self._orgs:
                 last = k
-            elif (specified or previous in _SPECIFIER) and norm[:3] in ("بال", "وال", "لل") or norm.startswith("لل"):
+            elif (specified or previous in _SPECIFIER) and norm[:3] in ("بال", "وال", "لل"):
                 last = k
             else:
                 break
@@ -229,8 +229,6 @@ class RuleExtractor:
                 previous = tokens[k - 1].norm
                 if previous.startswith("ال") and previous not in _LINK_WORDS:
                     break  # بشار الأسد | المجتمع الدولي: two definite words in a row leave the name
-                if words >= 2 and norm.endswith(("ي", "يه")):
-                    break  # جورج بوش | الأمريكي: a nisba adjective after a full name
             k += 1
             words += 1
         last = k - 1

@@ -1,0 +1,162 @@
+"""An optional statistical extractor: a linear-chain CRF over word features, with the rules' own decisions among
+its features (stacking), trained on CoNLL data by `akhbar train entities`.
+
+Used when AKHBAR_ENTITY_MODEL points at a trained model; the rules still canonicalize and propagate its
+mentions. Needs the `train` extra (sklearn-crfsuite). Model files are build output, never committed.
+"""
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+from indexer.enrich.entities.base import Mention, Token
+from indexer.enrich.entities.lexicon import Lexicon, lexicon
+from indexer.enrich.entities.rules import RuleExtractor
+
+_BIO = {"person": "PERS", "organization": "ORG", "location": "LOC"}
+_TYPES = {v: k for k, v in _BIO.items()}
+
+
+def rule_tags(tokens: list[Token], rules: RuleExtractor) -> list[str]:
+    tags = ["O"] * len(tokens)
+    for mention in rules.extract(tokens):
+        label = _BIO[mention.type]
+        tags[mention.first] = f"B-{label}"
+        for k in range(mention.first + 1, mention.last + 1):
+            tags[k] = f"I-{label}"
+    return tags
+
+
+def _word_features(token: Token, lex: Lexicon, places, orgs, titles) -> dict:
+    norm, key = token.norm, token.key
+    stem = token.readings[-1][1]  # the most stripped reading
+    return {
+        "key": key,
+        "stem": stem,
+        "pre2": norm[:2],
+        "pre3": norm[:3],
+        "suf2": norm[-2:],
+        "suf3": norm[-3:],
+        "len": min(len(norm), 8),
+        "article": norm.startswith("ال"),
+        "digit": any(c.isdigit() for c in norm),
+        "latin": any("a" <= c <= "z" for c in norm),
+        "gap": token.gap,
+        "first_name": any(r in lex.first_names for r, _ in token.readings),
+        "stop": lex.is_stop(norm),
+        "title": any(k in titles for _, k in token.readings),
+        "org_head": any(k in lex.org_heads for _, k in token.readings),
+        "speech": any(r in lex.speech_verbs for r, _ in token.readings),
+        "place_start": any(k in places for _, k in token.readings),
+        "org_start": any(k in orgs for _, k in token.readings),
+    }
+
+
+class Featurizer:
+    def __init__(self):
+        self.lex = lexicon()
+        self.rules = RuleExtractor(self.lex)
+        self.places = {p[0] for p in self.lex.locations}
+        self.orgs = {p[0] for p in self.lex.organizations}
+        self.titles = {p[0] for p in self.lex.titles}
+
+    def __call__(self, tokens: list[Token]) -> list[dict]:
+        words = [_word_features(t, self.lex, self.places, self.orgs, self.titles) for t in tokens]
+        rules = rule_tags(tokens, self.rules)
+        features = []
+        for i, own in enumerate(words):
+            f = {"bias": 1.0, "rule": rules[i], **own}
+            for offset in (-2, -1, 1, 2):
+                j = i + offset
+                if 0 <= j < len(tokens):
+                    other = words[j]
+                    for name in ("key", "suf2", "first_name", "title", "stop", "speech", "org_head", "article", "gap"):
+                        f[f"{offset}:{name}"] = other[name]
+                    f[f"{offset}:rule"] = rules[j]
+                else:
+                    f[f"{offset}:edge"] = True
+            features.append(f)
+        return features
+
+
+def tags_to_mentions(tokens: list[Token], tags: list[str]) -> list[Mention]:
+    mentions, start, label = [], None, None
+    for i, tag in enumerate([*tags, "O"]):
+        prefix, _, kind = tag.partition("-")
+        if start is not None and (prefix != "I" or kind != label):
+            surface = RuleExtractor.surface(tokens, start, i - 1, tokens[start].readings[_reading_index(tokens[start])][0])
+            mentions.append(Mention(_TYPES[label], start, i - 1, surface))
+            start, label = None, None
+        if prefix == "B" or (prefix == "I" and start is None):
+            start, label = i, kind
+    return mentions
+
+
+def _reading_index(token: Token) -> int:
+    """Which clitic reading of a mention's first word to display: the first one a gazetteer or name list
+    knows, else the word without a leading و/ف conjunction, else the word itself."""
+    lex = lexicon()
+    for index, (reading, key) in enumerate(token.readings):
+        if (key,) in lex.locations or (key,) in lex.organizations or reading in lex.first_names:
+            return index
+    if len(token.readings) > 1 and token.norm[:1] in ("و", "ف"):
+        return 1
+    return 0
+
+
+class CrfExtractor:
+    def __init__(self, model):
+        self.model = model
+        self.featurize = Featurizer()
+
+    @classmethod
+    def load(cls, path: str | Path) -> "CrfExtractor":
+        with open(path, "rb") as handle:
+            return cls(pickle.load(handle))
+
+    def extract(self, tokens: list[Token]) -> list[Mention]:
+        if not tokens:
+            return []
+        tags = self.model.predict_single(self.featurize(tokens))
+        return tags_to_mentions(tokens, tags)
+
+
+def aligned_tags(sentence_tokens: list[str], gold_tags: list[str], tokens: list[Token]) -> list[str]:
+    """Gold BIO tags moved from CoNLL tokens onto our tokenizer's tokens of the same running text."""
+    starts, offset = [], 0
+    for word in sentence_tokens:
+        starts.append(offset)
+        offset += len(word) + 1
+    tags, previous_source = [], -1
+    for token in tokens:
+        source = max(i for i, s in enumerate(starts) if s <= token.start)
+        tag = gold_tags[source]
+        if tag.startswith("B-") and source == previous_source:
+            tag = "I-" + tag[2:]  # a CoNLL token our tokenizer split: only its first piece begins the entity
+        if tag.endswith("MISC"):
+            tag = "O"
+        tags.append(tag)
+        previous_source = source
+    return tags
+
+
+def train(sentences: list[tuple[list[str], list[str]]], out: Path, *, iterations: int = 150):
+    import sklearn_crfsuite
+
+    from indexer.enrich.tokens import tokenize
+
+    featurize = Featurizer()
+    X, y = [], []
+    for words, gold in sentences:
+        tokens = list(tokenize(" ".join(words)))
+        if not tokens:
+            continue
+        X.append(featurize(tokens))
+        y.append(aligned_tags(words, gold, tokens))
+    model = sklearn_crfsuite.CRF(algorithm="lbfgs", c1=0.05, c2=0.05, max_iterations=iterations,
+                                 all_possible_transitions=True)
+    model.fit(X, y)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "wb") as handle:
+        pickle.dump(model, handle)
+    return model

@@ -1,0 +1,100 @@
+"""Entity extraction and canonical facet values (no engine needed)."""
+import subprocess
+import sys
+
+import pytest
+
+from core.arabic import facet_key
+from indexer.enrich.entities import EntityStage
+from indexer.evaluation import bio_spans, evaluate_entities
+from tests.conftest import FIXTURES
+
+# Self-written, the shape of the seed article: headings and related-article headlines mixed into the body.
+TITLE = "وكيل وزارة الخارجية يبحث مع مكتب الأمم المتحدة المعني بالمخدرات والجريمة مكافحة التهريب"
+BODY = """استقبل وكيل وزارة الخارجية للشؤون القنصلية بحكومة الوحدة الوطنية، حامد مصطفى الورفلي، بمقر الوزارة في طرابلس، الممثلة الإقليمية لمكتب الأمم المتحدة المعني بالمخدرات والجريمة، ماريا كلارا بيانكي، والوفد المرافق لها.
+
+اقرأ أيضاً: الداخلية تضبط شحنة أقراص مخدرة في مصراتة
+
+تنسيق مستمر
+
+وبحث الجانبان تعزيز التعاون في مكافحة الهجرة غير الشرعية والجريمة المنظمة وتهريب المخدرات عبر الحدود الجنوبية، وأكد الورفلي أن ليبيا تواجه شبكات تهريب المهاجرين وتهريب المخدرات.
+
+وأشادت بيانكي بجهود وزارة الخارجية، مشيرة إلى أن المكتب سيدعم تدريب عناصر جهاز مكافحة الهجرة غير الشرعية على رصد شبكات الجريمة المنظمة وتجارة المخدرات، بحضور مدير إدارة التعاون الدولي طارق عبدالسلام الزوي.
+
+اقرأ أيضاً: ليبيا والنيجر تبحثان أمن الحدود"""
+
+
+@pytest.fixture(scope="module")
+def found():
+    entities = EntityStage().entities(TITLE, BODY)
+    return {(e.type, e.name) for e in entities}, entities
+
+
+def test_seed_shaped_article(found):
+    names, _ = found
+    assert {("person", "حامد مصطفى الورفلي"), ("person", "ماريا كلارا بيانكي"),
+            ("person", "طارق عبدالسلام الزوي")} <= names
+    assert {("organization", "وزارة الخارجية"), ("organization", "حكومة الوحدة الوطنية"),
+            ("organization", "مكتب الأمم المتحدة المعني بالمخدرات والجريمة")} <= names
+    assert ("location", "ليبيا") in names and ("location", "طرابلس") in names
+
+
+def test_surname_folds_into_full_name(found):
+    _, entities = found
+    person = next(e for e in entities if e.key == facet_key("حامد مصطفى الورفلي"))
+    assert person.count == 2  # the full name once, "الورفلي" alone once
+    assert not any(e.key == facet_key("الورفلي") for e in entities)
+
+
+def test_no_titles_fragments_or_clitics_as_values(found):
+    _, entities = found
+    keys = {e.key for e in entities}
+    assert "رييس" not in keys and facet_key("الممثلة الإقليمية") not in keys
+    assert not any(e.name.startswith(("ل", "ب")) and e.name[1:2] == "ا" for e in entities)  # لل/بال fragments
+    assert not any(e.name.split()[-1] in ("في", "من", "على", "إلى") for e in entities)
+
+
+def test_clitics_stripped_with_guards():
+    stage = EntityStage()
+    names = {e.name for e in stage.entities("زيارة", "وصل الوفد إلى لبنان ثم توجه لبغداد وبيروت وللأمم المتحدة.")}
+    assert {"لبنان", "بغداد", "بيروت", "الأمم المتحدة"} <= names
+
+
+def test_topics_of_the_seed_shaped_article():
+    from indexer.enrich.topics import classify
+
+    topics = classify(TITLE, BODY)
+    assert {"illegal_migration", "organized_crime", "drug_trafficking"} <= set(topics)
+    assert "sports" not in topics
+
+
+def test_fine_topic_needs_more_than_a_passing_mention():
+    from indexer.enrich.topics import classify
+
+    body = ("فاز الهلال على النصر بثلاثة أهداف في مباراة الدوري، وسجل المهاجم هدفين في الشوط الثاني. "
+            "وقال المدرب إن الفريق يستعد للمباراة المقبلة. وعلى هامش المباراة تحدث اللاعب عن المخدرات.")
+    topics = classify("الهلال يفوز على النصر في الدوري", body)
+    assert topics[0] == "sports" and "drug_trafficking" not in topics
+
+
+def test_bio_spans_and_scoring():
+    assert bio_spans(["B-PERS", "I-PERS", "O", "B-LOC", "I-ORG"]) == {(0, 1, "person"), (3, 3, "location"),
+                                                                      (4, 4, "organization")}
+
+
+def test_trained_model_is_used_when_configured(tmp_path):
+    model = tmp_path / "crf.pkl"
+    gold = FIXTURES / "tiny.conll"
+    result = subprocess.run([sys.executable, "-m", "cli", "train", "entities", str(gold), "--out", str(model),
+                             "--iterations", "50"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    from indexer.enrich.entities import extract_mentions
+    from indexer.enrich.entities.crf import CrfExtractor
+
+    extractor = CrfExtractor.load(model)
+    scores = evaluate_entities(gold, lambda text: extract_mentions(text, extractor))
+    assert scores["micro"]["f1"] > 0.9  # it learned its (tiny) training data
+    env_result = subprocess.run(
+        [sys.executable, "-c", "from indexer.enrich.entities import default_extractor as d; print(type(d()).__name__)"],
+        capture_output=True, text=True, env={**__import__("os").environ, "AKHBAR_ENTITY_MODEL": str(model)})
+    assert env_result.stdout.strip() == "CrfExtractor"
