@@ -9,11 +9,15 @@ from core.taxonomy import label
 _ENTITY_GROUPS = {"person": "persons", "organization": "organizations", "location": "locations"}
 
 
-def entities_out(stored: list[dict] | None) -> dict:
+HIT_ENTITIES_PER_TYPE = 5  # a result list shows a few; /articles/<id> has them all
+
+
+def entities_out(stored: list[dict] | None, limit: int | None = None) -> dict:
+    """Entities grouped by type, most mentioned first (the indexer stores them in that order)."""
     grouped = {group: [] for group in _ENTITY_GROUPS.values()}
     for entity in stored or []:
         group = _ENTITY_GROUPS.get(entity.get("type"))
-        if group:
+        if group and (limit is None or len(grouped[group]) < limit):
             grouped[group].append({"key": entity["key"], "name": entity["name"], "count": entity.get("count", 1)})
     return grouped
 
@@ -70,7 +74,7 @@ def shape_hit(hit: dict) -> dict:
         "published_at": source.get("published_at"),
         "author": source.get("author"),
         "highlight": {"title": title, "snippets": highlight.get("body", [])},
-        "entities": entities_out(source.get("entities")),
+        "entities": entities_out(source.get("entities"), HIT_ENTITIES_PER_TYPE),
         "topics": [label(t) for t in source.get("topics") or []],
     }
 

@@ -69,11 +69,12 @@ def _report(summary, rejects_path: Path) -> None:
 @akhbar.command("serve")
 @click.option("--port", type=int, default=None, help="Default AKHBAR_API_PORT (8000).")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--workers", type=int, default=None, help="gunicorn workers (default: 2 x cores + 1, at most 8).")
+@click.option("--workers", type=int, default=None, help="gunicorn workers, 4 threads each (default: cores + 1).")
 def serve_command(port, host, workers):
     """Serve the REST API under gunicorn."""
     settings = settings_module.load()
-    workers = workers or min(2 * (os.cpu_count() or 1) + 1, 8)
+    # The API is CPU-light and shares the machine with the engine: a worker per core (+1) with threads for I/O.
+    workers = workers or (os.cpu_count() or 1) + 1
     bind = f"{host}:{port or settings.api_port}"
     os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", str(workers),
                                "--worker-class", "gthread", "--threads", "4", "--timeout", "60",
