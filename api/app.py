@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False  # Arabic stays readable in responses
+    app.json.sort_keys = False  # keep the schema order: total, page, … before hits and facets
     app.extensions["akhbar.settings"] = settings
     app.extensions["akhbar.es"] = es or engine.client(settings)
     if settings.cors_origins:

@@ -72,6 +72,9 @@ class Featurizer:
                     other = words[j]
                     for name in ("key", "suf2", "first_name", "title", "stop", "speech", "org_head", "article", "gap"):
                         f[f"{offset}:{name}"] = other[name]
+                    if abs(offset) == 1:
+                        for name in ("stem", "pre2", "suf3", "place_start", "org_start"):
+                            f[f"{offset}:{name}"] = other[name]
                     f[f"{offset}:rule"] = rules[j]
                 else:
                     f[f"{offset}:edge"] = True
@@ -153,7 +156,7 @@ def train(sentences: list[tuple[list[str], list[str]]], out: Path, *, iterations
             continue
         X.append(featurize(tokens))
         y.append(aligned_tags(words, gold, tokens))
-    model = sklearn_crfsuite.CRF(algorithm="lbfgs", c1=0.05, c2=0.05, max_iterations=iterations,
+    model = sklearn_crfsuite.CRF(algorithm="lbfgs", c1=0.1, c2=0.01, max_iterations=iterations,
                                  all_possible_transitions=True)
     model.fit(X, y)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -62,7 +62,7 @@ class RuleExtractor:
                         add("gazetteer", etype, i, i + length - 1, reading)
                 if key in self.lex.org_heads:
                     last = self._org_complement(tokens, keys, i)
-                    if last > i:
+                    if last > i and not self._described_only(reading, tokens[i + 1:last + 1]):
                         add("org_head", "organization", i, last, reading)
                 title_length = self._phrase_at(self._titles, key, keys, tokens, i) if key in self._titles else 0
                 if title_length:
@@ -92,6 +92,15 @@ class RuleExtractor:
             ):
                 return len(phrase)
         return 0
+
+    @staticmethod
+    def _described_only(head: str, complement) -> bool:
+        """الحكومة المصرية، الإدارة الأمريكية: a definite head with one nationality-style adjective describes a
+        body rather than naming it (named ones, such as الاتحاد الأوروبي, come from the gazetteer)."""
+        if not head.startswith("ال") or len(complement) != 1:
+            return False
+        word = complement[0].norm
+        return word.startswith("ال") and word.endswith(("ي", "يه"))
 
     def _org_complement(self, tokens, keys, head: int) -> int:
         """Index of the last token of the organization opened by the head noun at `head` (head if none)."""
