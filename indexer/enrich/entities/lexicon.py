@@ -28,6 +28,7 @@ class Lexicon:
     org_heads: frozenset[str]
     first_names: frozenset[str]
     speech_verbs: frozenset[str]
+    nationalities: frozenset[str]
     stopwords: frozenset[str]
     max_phrase: int
 
@@ -45,6 +46,7 @@ def lexicon() -> Lexicon:
         org_heads=frozenset(match_key(normalize(w)) for w in _lines("org_heads.txt")),
         first_names=frozenset(normalize(w) for w in _lines("first_names.txt")),
         speech_verbs=frozenset(normalize(w) for w in _lines("speech_verbs.txt")),
+        nationalities=frozenset(normalize(w) for w in _lines("nationalities.txt")),
         stopwords=frozenset(normalize(w) for w in _lines("stopwords.txt"))
         | frozenset(match_key(normalize(w)) for w in _lines("stopwords.txt") if normalize(w).startswith("ال")),
         max_phrase=max(len(k) for k in (*locations, *organizations, *titles)),

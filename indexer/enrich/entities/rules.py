@@ -23,7 +23,7 @@ _ORDINALS = frozenset({"اول", "ثاني", "ثالث", "رابع", "خامس",
 _CLITIC_ARTICLE = ("بال", "وال", "فال", "كال", "لل")
 _NOBLE = frozenset({"ملك", "امير", "شيخ", "سلطان", "امام"})
 # Priority when two candidates cover the same length: gazetteer evidence beats patterns.
-_PRIORITY = {"gazetteer": 0, "org_head": 1, "title": 2, "given_name": 3, "place_trigger": 4, "speaker": 5}
+_PRIORITY = {"gazetteer": 0, "org_head": 1, "title": 2, "given_name": 3, "place_trigger": 4, "speaker": 5, "nationality": 6}
 # What follows a speaker's name: "قال بلير إن …", "وأضاف سولانا في …", "قالت رايس أمس …"
 _AFTER_SPEAKER = frozenset({"ان", "انه", "انها", "في", "امس", "اليوم", "خلال", "لدي", "عقب", "بعد", "ل", "من"})
 
@@ -73,6 +73,13 @@ class RuleExtractor:
                     span = self._name_after(tokens, keys, i, after_title=False, reading=reading)
                     if span and span[1] > span[0]:
                         add("given_name", "person", span[0], span[1], reading)
+                if (reading in self.lex.nationalities and i + 1 < len(tokens) and not tokens[i + 1].gap
+                        and not tokens[i + 1].norm.startswith("ال")
+                        and (i == 0 or token.gap or not tokens[i - 1].norm.startswith("ال"))):
+                    # الفرنسي جيولي after a verb or preposition; not الاقتصاد الإسرائيلي (an adjective)
+                    span = self._name_after(tokens, keys, i + 1, after_title=True)
+                    if span:
+                        add("nationality", "person", *span)
                 if reading in self.lex.speech_verbs and i + 1 < len(tokens) and not tokens[i + 1].gap:
                     span = self._speaker_after(tokens, keys, i + 1)
                     if span:
@@ -134,6 +141,8 @@ class RuleExtractor:
         norm = token.norm
         if position > 0 and keys[k] in _ORDINALS:
             return True  # عبدالله الثاني
+        if after_title and position == 0 and norm in self.lex.first_names and "ى" not in token.text:
+            return True  # الإمام علي: a given name, though "على" folds to the same letters
         if len(norm) < 2 or any("0" <= c <= "9" for c in norm) or self.lex.is_stop(norm):
             return False
         if keys[k] in self.lex.org_heads or keys[k] in self._titles:
@@ -181,10 +190,13 @@ class RuleExtractor:
                 and keys[k] not in self._places and keys[k] not in self._orgs
                 and self._is_name_word(tokens, keys, k, 0))
 
-    @staticmethod
-    def _closes_name(tokens, k) -> bool:
-        """Token k is followed by punctuation, the end of the text, or a name link (بن، آل)."""
-        return k + 1 >= len(tokens) or tokens[k + 1].gap or tokens[k + 1].norm in _LINK_WORDS
+    def _closes_name(self, tokens, k) -> bool:
+        """What follows token k shows a name ending there: punctuation, the end of the text, a name link
+        (بن، آل), or a function word (أمس، في، الذي، أن …)."""
+        if k + 1 >= len(tokens) or tokens[k + 1].gap:
+            return True
+        following = tokens[k + 1].norm
+        return following in _LINK_WORDS or following in _AFTER_SPEAKER or self.lex.is_stop(following)
 
     def _name_after(self, tokens, keys, start: int, *, after_title: bool, reading: str | None = None):
         """(first, last) of a personal name that starts at `start`, or None."""
