@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Harakat, tanwin, shadda, sukun, superscript alef, Quranic marks.
 _DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
@@ -76,6 +77,7 @@ def clitic_readings(word: str, *, min_stem: int = 3) -> list[str]:
     return readings
 
 
+@lru_cache(maxsize=100_000)
 def facet_key(value: str) -> str:
     """The canonical key of a facet value: orthographic variants folded and the article dropped from each word.
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
+from itertools import islice
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
@@ -68,7 +69,7 @@ class ArticleInputSchema(Schema):
     @validates_schema
     def has_text(self, data, **kwargs):
         text = (data.get("title") or "") + " " + (data.get("body") or "")
-        if len(_LETTER.findall(text)) < MIN_LETTERS:
+        if sum(1 for _ in islice(_LETTER.finditer(text), MIN_LETTERS)) < MIN_LETTERS:  # stop at the third letter
             raise ValidationError("an article needs a title or a body with real text", "title")
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import accumulate
 from typing import NamedTuple
 
 from core.arabic import clitic_readings, normalize, strip_article
@@ -35,24 +36,24 @@ def word_info(word: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
     return norm, match_key(norm), tuple((r, match_key(r)) for r in clitic_readings(norm))
 
 
+_new_token = tuple.__new__  # skips NamedTuple's Python-level __new__: tokens are made by the hundred thousand
 _SPLIT = re.compile(r"([^\W_]+)", re.UNICODE)
 
 
 @lru_cache(maxsize=16)
 def tokenize(text: str) -> tuple[Token, ...]:
-    # split() with a capturing group alternates separator, word, separator, …: no match objects to build.
+    # split() with a capturing group alternates separator, word, separator, …: no match objects to build,
+    # and the per-token work runs in map/zip rather than in a Python loop body.
     parts = _SPLIT.split(text)
-    tokens = []
-    offset = len(parts[0])
-    for index in range(1, len(parts), 2):
-        word = parts[index]
-        before = parts[index - 1]
-        gap = bool(before) and (not before.isspace() or "\n" in before)
-        norm, key, readings = word_info(word)
-        end = offset + len(word)
-        tokens.append(Token(word, offset, end, norm, key, readings, gap))
-        offset = end + len(parts[index + 1])
-    return tuple(tokens)
+    words = parts[1::2]
+    if not words:
+        return ()
+    bounds = list(accumulate(map(len, parts)))  # bounds[2i] = start of word i, bounds[2i+1] = its end
+    gaps = [bool(sep) and (not sep.isspace() or "\n" in sep) for sep in parts[0:-1:2]]
+    return tuple(
+        _new_token(Token, (word, start, end, *info, gap))
+        for word, start, end, info, gap in zip(words, bounds[0::2], bounds[1::2], map(word_info, words), gaps)
+    )
 
 
 def article_tokens(title: str, body: str) -> tuple[tuple[Token, ...], int]:

@@ -40,11 +40,20 @@ def _keyword_index() -> dict[str, list[tuple[tuple[str, ...], set[str]]]]:
     return index
 
 
+_NO_KEYWORD: set[str] = set()
+
+
 def evidence(tokens: tuple[Token, ...], weight: float, scores: Counter) -> None:
     index = _keyword_index()
     hits: Counter = Counter()
     count = len(tokens)
     for i, token in enumerate(tokens):
+        if token.text in _NO_KEYWORD:
+            continue
+        if not any(first in index for _, first in token.readings):
+            if len(_NO_KEYWORD) < 500_000:
+                _NO_KEYWORD.add(token.text)  # remembered per process: the vocabulary repeats
+            continue
         for _, first in token.readings:
             candidates = index.get(first)
             if not candidates:

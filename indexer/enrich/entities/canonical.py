@@ -40,7 +40,10 @@ def propagate(tokens: list[Token], mentions: list[Mention], lex: Lexicon) -> lis
         if i in taken:
             continue
         for reading, key in token.readings:
-            hit = next((w for w in by_first.get(key, ()) if _matches(w, keys, tokens, i, taken)), None)
+            candidates = by_first.get(key)
+            if not candidates:
+                continue
+            hit = next((w for w in candidates if _matches(w, keys, tokens, i, taken)), None)
             if hit:
                 source = patterns[hit]
                 last = i + len(hit) - 1

@@ -43,6 +43,7 @@ class RuleExtractor:
         self._places = _index_by_first(self.lex.locations)
         self._orgs = _index_by_first(self.lex.organizations)
         self._titles = _index_by_first(self.lex.titles)
+        self._triggers: dict[str, bool] = {}  # word as written -> can it start any rule
 
     # -- public --------------------------------------------------------------------------------------------
     def extract(self, tokens: list[Token]) -> list[Mention]:
@@ -54,7 +55,14 @@ class RuleExtractor:
             mention = Mention(etype, first, last, surface)
             candidates.append((-(last - first + 1), _PRIORITY[kind], first, mention))
 
+        triggers = self._triggers
         for i, token in enumerate(tokens):
+            # Most words trigger no rule: decide that once per distinct word, not once per occurrence.
+            fires = triggers.get(token.text)
+            if fires is None:
+                fires = triggers[token.text] = self._can_trigger(token)
+            if not fires:
+                continue
             for reading, key in token.readings:
                 for table, etype in ((self._orgs, "organization"), (self._places, "location")):
                     length = self._phrase_at(table, key, keys, tokens, i) if key in table else 0
@@ -88,6 +96,15 @@ class RuleExtractor:
                         and not tokens[i + 1].gap and self._is_name_word(tokens, keys, i + 1, 0)):
                     add("place_trigger", "location", i + 1, i + 1)
         return self._resolve(candidates)
+
+    def _can_trigger(self, token: Token) -> bool:
+        lex = self.lex
+        for reading, key in token.readings:
+            if (key in self._orgs or key in self._places or key in lex.org_heads or key in self._titles
+                    or reading in lex.first_names or reading in lex.nationalities or reading in lex.speech_verbs
+                    or key in _PLACE_TRIGGERS):
+                return True
+        return False
 
     # -- pieces --------------------------------------------------------------------------------------------
     def _phrase_at(self, table, key, keys, tokens, i) -> int:
