@@ -207,3 +207,19 @@ def test_openapi_document_is_valid(api):
     params = {p["name"] for p in spec["paths"]["/search"]["get"]["parameters"]}
     assert {"q", "person", "organization", "topic", "cursor"} <= params
     assert api.get("/docs").status_code == 200
+
+
+def test_cors_for_configured_origins_and_gzip(es, base_settings, api):
+    alias = api.application.extensions["akhbar.settings"].index_alias
+    settings = replace(base_settings, index_alias=alias, cors_origins=("https://news.example",))
+    tester = create_app(settings).test_client()
+    allowed = tester.get("/search?q=الهجرة", headers={"Origin": "https://news.example"})
+    assert allowed.headers.get("Access-Control-Allow-Origin") == "https://news.example"
+    other = tester.get("/search?q=الهجرة", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+    zipped = tester.get("/search?size=20", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers.get("Content-Encoding") == "gzip"
+    import gzip as gz
+    import json as js
+
+    assert js.loads(gz.decompress(zipped.data))["total"] == 44

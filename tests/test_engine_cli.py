@@ -66,3 +66,34 @@ def test_external_cluster_starts_nothing(tmp_path):
     assert result.returncode == 0
     assert "nothing started" in result.stdout
     assert not (tmp_path / "engine.pid").exists()
+
+
+def test_missing_java_or_maven_is_explained(tmp_path):
+    env = {**os.environ, "AKHBAR_ENGINE_HOME": str(tmp_path), "AKHBAR_ENGINE_PORT": str(_free_port()),
+           "PATH": os.path.dirname(sys.executable)}  # python only: no java, no mvn
+    env.pop("ELASTICSEARCH_URL", None)
+    result = _akhbar(["engine", "start"], env)
+    assert result.returncode == 1
+    assert "is not on PATH" in result.stderr and "ELASTICSEARCH_URL" in result.stderr
+
+
+def test_index_command_prints_a_summary_and_writes_rejects(tmp_path, engine_url, es):
+    import json
+    import uuid
+
+    alias = f"test-cli-{uuid.uuid4().hex[:8]}"
+    data = tmp_path / "in.jsonl"
+    data.write_text('{"title": "خبر عن الرياض", "body": "نص الخبر"}\n{"title": ""}\n', encoding="utf-8")
+    rejects = tmp_path / "rejects.jsonl"
+    env = {**os.environ, "AKHBAR_INDEX_ALIAS": alias, "ELASTICSEARCH_URL": engine_url}
+    result = _akhbar(["index", str(data), "--rejects", str(rejects)], env)
+    try:
+        assert result.returncode == 0, result.stderr
+        summary = json.loads(result.stdout.strip().splitlines()[-1])
+        assert summary["indexed"] == 1 and summary["rejected"] == 1 and summary["docs_per_s"] > 0
+        assert json.loads(rejects.read_text())["position"] == "line 2"
+        assert "1 record(s) rejected" in result.stderr
+    finally:
+        names = list(es.indices.get(index=f"{alias}-v*"))
+        if names:
+            es.indices.delete(index=",".join(names))
