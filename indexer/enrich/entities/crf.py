@@ -27,17 +27,16 @@ def rule_tags(tokens: list[Token], rules: RuleExtractor) -> list[str]:
     return tags
 
 
-def _word_features(token: Token, lex: Lexicon, places, orgs, titles) -> dict:
+def _word_features(token: Token, lex: Lexicon, places, orgs, titles) -> dict[str, str | bool]:
     norm, key = token.norm, token.key
-    stem = token.readings[-1][1]  # the most stripped reading
     return {
         "key": key,
-        "stem": stem,
+        "stem": token.readings[-1][1],  # the most stripped reading
         "pre2": norm[:2],
         "pre3": norm[:3],
         "suf2": norm[-2:],
         "suf3": norm[-3:],
-        "len": min(len(norm), 8),
+        "len": str(min(len(norm), 8)),
         "article": norm.startswith("ال"),
         "digit": any(c.isdigit() for c in norm),
         "latin": any("a" <= c <= "z" for c in norm),
@@ -52,34 +51,64 @@ def _word_features(token: Token, lex: Lexicon, places, orgs, titles) -> dict:
     }
 
 
+def _as_strings(features: dict[str, str | bool], prefix: str = "", only: tuple[str, ...] | None = None) -> list[str]:
+    """CRFsuite attributes: `name=value` for strings, `name` for a true flag (false flags are left out)."""
+    names = only if only is not None else tuple(features)
+    out = []
+    for name in names:
+        value = features[name]
+        if value is True:
+            out.append(f"{prefix}{name}")
+        elif value is not False:
+            out.append(f"{prefix}{name}={value}")
+    return out
+
+
+_NEIGHBOUR = ("key", "suf2", "first_name", "title", "stop", "speech", "org_head", "article", "gap")
+_NEAR = ("stem", "pre2", "suf3", "place_start", "org_start")  # for the immediate neighbours only
+_OFFSETS = (-2, -1, 1, 2)
+
+
 class Featurizer:
+    """Token features as CRFsuite attribute strings; each word's strings are built once and reused."""
+
     def __init__(self):
         self.lex = lexicon()
         self.rules = RuleExtractor(self.lex)
         self.places = {p[0] for p in self.lex.locations}
         self.orgs = {p[0] for p in self.lex.organizations}
         self.titles = {p[0] for p in self.lex.titles}
+        # (word, gap) -> (own attributes, {offset: attributes as seen from a neighbour at that offset})
+        self._words: dict[tuple[str, bool], tuple[list[str], dict[int, list[str]]]] = {}
 
-    def __call__(self, tokens: list[Token]) -> list[dict]:
-        words = [_word_features(t, self.lex, self.places, self.orgs, self.titles) for t in tokens]
+    def _word(self, token: Token):
+        cache_key = (token.text, token.gap)
+        cached = self._words.get(cache_key)
+        if cached is None:
+            features = _word_features(token, self.lex, self.places, self.orgs, self.titles)
+            cached = (_as_strings(features), {
+                offset: _as_strings(features, f"{offset}:", _NEIGHBOUR + (_NEAR if abs(offset) == 1 else ()))
+                for offset in _OFFSETS})
+            if len(self._words) < 300_000:
+                self._words[cache_key] = cached
+        return cached
+
+    def __call__(self, tokens: list[Token]) -> list[list[str]]:
+        words = [self._word(t) for t in tokens]
         rules = rule_tags(tokens, self.rules)
-        features = []
-        for i, own in enumerate(words):
-            f = {"bias": 1.0, "rule": rules[i], **own}
-            for offset in (-2, -1, 1, 2):
+        count = len(tokens)
+        items = []
+        for i, (own, _) in enumerate(words):
+            item = ["bias", f"rule={rules[i]}", *own]
+            for offset in _OFFSETS:
                 j = i + offset
-                if 0 <= j < len(tokens):
-                    other = words[j]
-                    for name in ("key", "suf2", "first_name", "title", "stop", "speech", "org_head", "article", "gap"):
-                        f[f"{offset}:{name}"] = other[name]
-                    if abs(offset) == 1:
-                        for name in ("stem", "pre2", "suf3", "place_start", "org_start"):
-                            f[f"{offset}:{name}"] = other[name]
-                    f[f"{offset}:rule"] = rules[j]
+                if 0 <= j < count:
+                    item += words[j][1][offset]
+                    item.append(f"{offset}:rule={rules[j]}")
                 else:
-                    f[f"{offset}:edge"] = True
-            features.append(f)
-        return features
+                    item.append(f"{offset}:edge")
+            items.append(item)
+        return items
 
 
 def tags_to_mentions(tokens: list[Token], tags: list[str]) -> list[Mention]:
