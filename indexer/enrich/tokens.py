@@ -30,7 +30,7 @@ class Token(NamedTuple):
     gap: bool  # punctuation (not just spaces) separates it from the previous token
 
 
-@lru_cache(maxsize=500_000)
+@lru_cache(maxsize=200_000)
 def word_info(word: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
     norm = normalize(word)
     return norm, match_key(norm), tuple((r, match_key(r)) for r in clitic_readings(norm))

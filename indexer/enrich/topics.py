@@ -51,7 +51,7 @@ def evidence(tokens: tuple[Token, ...], weight: float, scores: Counter) -> None:
         if token.text in _NO_KEYWORD:
             continue
         if not any(first in index for _, first in token.readings):
-            if len(_NO_KEYWORD) < 500_000:
+            if len(_NO_KEYWORD) < 200_000:
                 _NO_KEYWORD.add(token.text)  # remembered per process: the vocabulary repeats
             continue
         for _, first in token.readings:

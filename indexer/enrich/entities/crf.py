@@ -89,7 +89,7 @@ class Featurizer:
             cached = (_as_strings(features), {
                 offset: _as_strings(features, f"{offset}:", _NEIGHBOUR + (_NEAR if abs(offset) == 1 else ()))
                 for offset in _OFFSETS})
-            if len(self._words) < 300_000:
+            if len(self._words) < 50_000:  # bounded: the most frequent words are met first
                 self._words[cache_key] = cached
         return cached
 

@@ -60,7 +60,9 @@ class RuleExtractor:
             # Most words trigger no rule: decide that once per distinct word, not once per occurrence.
             fires = triggers.get(token.text)
             if fires is None:
-                fires = triggers[token.text] = self._can_trigger(token)
+                fires = self._can_trigger(token)
+                if len(triggers) < 200_000:  # bounded, so memory stays flat on any corpus
+                    triggers[token.text] = fires
             if not fires:
                 continue
             for reading, key in token.readings:
