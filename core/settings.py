@@ -14,20 +14,20 @@ def _env(name: str, default: str) -> str:
     return value or default
 
 
-def _float(name: str, default: float) -> float:
+def _number(name: str, default, kind):
     raw = _env(name, str(default))
     try:
-        return float(raw)
+        return kind(raw)
     except ValueError:
-        raise SystemExit(f"{name} must be a number, got {raw!r}") from None
+        raise SystemExit(f"{name} must be a {'whole ' if kind is int else ''}number, got {raw!r}") from None
+
+
+def _float(name: str, default: float) -> float:
+    return _number(name, default, float)
 
 
 def _int(name: str, default: int) -> int:
-    raw = _env(name, str(default))
-    try:
-        return int(raw)
-    except ValueError:
-        raise SystemExit(f"{name} must be a whole number, got {raw!r}") from None
+    return _number(name, default, int)
 
 
 @dataclass(frozen=True)

@@ -92,29 +92,34 @@ public final class ArabicAnalysisPlugin extends Plugin implements AnalysisPlugin
     }
 
     private static TokenFilterFactory factory(String name, Filter filter) {
-        if (filter.normalizing()) {
-            return new NormalizingTokenFilterFactory() {
-                @Override
-                public String name() {
-                    return name;
-                }
+        return filter.normalizing() ? new NormalizingFilter(name, filter) : new NamedFilter(name, filter);
+    }
 
-                @Override
-                public TokenStream create(TokenStream stream) {
-                    return filter.create().apply(stream);
-                }
-            };
+    /** A filter under the name the index settings gave it. */
+    private static class NamedFilter implements TokenFilterFactory {
+        private final String name;
+        private final Filter filter;
+
+        NamedFilter(String name, Filter filter) {
+            this.name = name;
+            this.filter = filter;
         }
-        return new TokenFilterFactory() {
-            @Override
-            public String name() {
-                return name;
-            }
 
-            @Override
-            public TokenStream create(TokenStream stream) {
-                return filter.create().apply(stream);
-            }
-        };
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public TokenStream create(TokenStream stream) {
+            return filter.create().apply(stream);
+        }
+    }
+
+    /** One that may also run in normalizers (keyword fields, multi-term queries). */
+    private static final class NormalizingFilter extends NamedFilter implements NormalizingTokenFilterFactory {
+        NormalizingFilter(String name, Filter filter) {
+            super(name, filter);
+        }
     }
 }
