@@ -103,7 +103,7 @@ def up_command(port, no_serve):
     if no_serve:
         return
     click.echo(f"API on http://127.0.0.1:{port or settings.api_port} (docs at /docs)")
-    serve_command.callback(port=port, host="0.0.0.0", workers=None)
+    serve_command.callback(port=port, host="127.0.0.1", workers=None)
 
 
 @akhbar.group("eval")

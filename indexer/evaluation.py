@@ -102,7 +102,7 @@ def format_table(result: dict) -> str:
     lines = [f"{'type':<6} {'precision':>9} {'recall':>7} {'f1':>6} {'gold':>6} {'pred':>6}"]
     for label, row in result.items():
         lines.append(f"{label:<6} {row['precision']:>9.3f} {row['recall']:>7.3f} {row['f1']:>6.3f} "
-                     f"{row.get('gold', row.get('support', 0)):>6} {row.get('predicted', 0):>6}")
+                     f"{row['gold']:>6} {row['predicted']:>6}")
     return "\n".join(lines)
 
 

@@ -3,8 +3,10 @@
 Evidence, strongest first:
 - gazetteers of places and organizations, matched with the clitics a first word may carry (وبالرياض);
 - organization head nouns (وزارة، هيئة، مكتب …) with the definite genitive chain that completes them;
-- titles and offices (الرئيس، وزير الخارجية، المتحدث باسم …) and common given names, followed by name words;
-- place triggers (مدينة، محافظة …) followed by a name.
+- titles and offices (الرئيس، وزير الخارجية، المتحدث باسم …), common given names and nationality adjectives,
+  followed by name words; reporting verbs (قال، أكد …) followed by a short name that visibly ends;
+- place triggers (مدينة، محافظة …) followed by a name;
+- name boundaries: verbs, pronoun suffixes, function words and a second definite word end a name.
 Overlaps keep the longest span. Propagation within an article happens later (entities.canonical).
 """
 from __future__ import annotations
@@ -80,7 +82,7 @@ class RuleExtractor:
                     if span:
                         add("title", "person", *span)
                 if reading in self.lex.first_names and "ى" not in token.text:
-                    span = self._name_after(tokens, keys, i, after_title=False, reading=reading)
+                    span = self._name_after(tokens, keys, i, after_title=False)
                     if span and span[1] > span[0]:
                         add("given_name", "person", span[0], span[1], reading)
                 if (reading in self.lex.nationalities and i + 1 < len(tokens) and not tokens[i + 1].gap
@@ -151,7 +153,7 @@ class RuleExtractor:
         """Imperfect verbs (يلتقي، ستزور) and words carrying object/possessive pronouns (صلاحياته، عقدها)."""
         if norm in self.lex.first_names or len(norm) < 4:
             return False
-        return (norm[0] == "ي" or norm[:2] in ("سي", "ست", "سن", "ست")
+        return (norm[0] == "ي" or norm[:2] in ("سي", "ست", "سن")
                 or (len(norm) >= 5 and norm.endswith(_PRONOUN_SUFFIXES)))
 
     def _is_name_word(self, tokens, keys, k, position: int, *, after_title: bool = False) -> bool:
@@ -217,7 +219,7 @@ class RuleExtractor:
         following = tokens[k + 1].norm
         return following in _LINK_WORDS or following in _AFTER_SPEAKER or self.lex.is_stop(following)
 
-    def _name_after(self, tokens, keys, start: int, *, after_title: bool, reading: str | None = None):
+    def _name_after(self, tokens, keys, start: int, *, after_title: bool):
         """(first, last) of a personal name that starts at `start`, or None."""
         k = start
         if after_title:
