@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from indexer.enrich.tokens import spans
+
 GOLD_TYPES = {"PERS": "person", "ORG": "organization", "LOC": "location"}
 
 
@@ -55,7 +57,8 @@ def predicted_spans(sentence: Sentence, extract) -> set[tuple[int, int, str]]:
     for token in sentence.tokens:
         starts.append(offset)
         offset += len(token) + 1
-    tokens, mentions = extract(text)
+    _, mentions = extract(text)
+    offsets = spans(text)
 
     def token_at(char: int) -> int:
         lo, hi = 0, len(starts) - 1
@@ -67,7 +70,7 @@ def predicted_spans(sentence: Sentence, extract) -> set[tuple[int, int, str]]:
                 hi = mid - 1
         return lo
 
-    return {(token_at(tokens[m.first].start), token_at(tokens[m.last].end - 1), m.type) for m in mentions}
+    return {(token_at(offsets[m.first][0]), token_at(offsets[m.last][1] - 1), m.type) for m in mentions}
 
 
 def score(gold: Counter, predicted: Counter, correct: Counter) -> dict:

@@ -21,9 +21,10 @@ def match_key(norm: str) -> str:
 
 
 class Token(NamedTuple):
+    """A word in context. The same word with the same gap is the same Token object (cached): most of an
+    article's tokens are words already seen, so tokenizing is mostly dictionary look-ups."""
+
     text: str  # as written
-    start: int
-    end: int
     norm: str  # core.arabic.normalize(text)
     key: str  # match_key(norm)
     readings: tuple[tuple[str, str], ...]  # (reading, its key) for each clitic reading, the word itself first
@@ -31,34 +32,32 @@ class Token(NamedTuple):
 
 
 @lru_cache(maxsize=200_000)
-def word_info(word: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+def _token(word: str, gap: bool) -> Token:
     norm = normalize(word)
-    return norm, match_key(norm), tuple((r, match_key(r)) for r in clitic_readings(norm))
+    return Token(word, norm, match_key(norm), tuple((r, match_key(r)) for r in clitic_readings(norm)), gap)
 
 
-_new_token = tuple.__new__  # skips NamedTuple's Python-level __new__: tokens are made by the hundred thousand
 _SPLIT = re.compile(r"([^\W_]+)", re.UNICODE)
+
+
+def _gap(separator: str) -> bool:
+    return bool(separator) and (not separator.isspace() or "\n" in separator)
 
 
 @lru_cache(maxsize=16)
 def tokenize(text: str) -> tuple[Token, ...]:
-    # split() with a capturing group alternates separator, word, separator, …: no match objects to build,
-    # and the per-token work runs in map/zip rather than in a Python loop body.
+    # split() with a capturing group alternates separator, word, separator, …: no match objects to build.
     parts = _SPLIT.split(text)
-    words = parts[1::2]
-    if not words:
-        return ()
-    bounds = list(accumulate(map(len, parts)))  # bounds[2i] = start of word i, bounds[2i+1] = its end
-    gaps = [bool(sep) and (not sep.isspace() or "\n" in sep) for sep in parts[0:-1:2]]
-    return tuple(
-        _new_token(Token, (word, start, end, *info, gap))
-        for word, start, end, info, gap in zip(words, bounds[0::2], bounds[1::2], map(word_info, words), gaps)
-    )
+    return tuple(map(_token, parts[1::2], map(_gap, parts[0:-1:2])))
+
+
+def spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each token of `tokenize(text)`, for mapping mentions back onto the text."""
+    bounds = list(accumulate(map(len, _SPLIT.split(text))))  # bounds[2i] = start of word i, bounds[2i+1] its end
+    return list(zip(bounds[0::2], bounds[1::2]))
 
 
 def article_tokens(title: str, body: str) -> tuple[tuple[Token, ...], int]:
     """One token sequence for an article (body after the title, across a line break) and how many tokens
     the title has. Cached, so the entity and topic stages share one tokenization."""
-    tokens = tokenize(f"{title}\n{body}")
-    end = len(title)
-    return tokens, sum(1 for t in tokens if t.start < end)
+    return tokenize(f"{title}\n{body}"), len(_SPLIT.split(title)) // 2

@@ -153,15 +153,15 @@ class CrfExtractor:
         return tags_to_mentions(tokens, tags)
 
 
-def aligned_tags(sentence_tokens: list[str], gold_tags: list[str], tokens: list[Token]) -> list[str]:
+def aligned_tags(sentence_tokens: list[str], gold_tags: list[str], token_starts: list[int]) -> list[str]:
     """Gold BIO tags moved from CoNLL tokens onto our tokenizer's tokens of the same running text."""
     starts, offset = [], 0
     for word in sentence_tokens:
         starts.append(offset)
         offset += len(word) + 1
     tags, previous_source = [], -1
-    for token in tokens:
-        source = max(i for i, s in enumerate(starts) if s <= token.start)
+    for token_start in token_starts:
+        source = max(i for i, s in enumerate(starts) if s <= token_start)
         tag = gold_tags[source]
         if tag.startswith("B-") and source == previous_source:
             tag = "I-" + tag[2:]  # a CoNLL token our tokenizer split: only its first piece begins the entity
@@ -175,16 +175,17 @@ def aligned_tags(sentence_tokens: list[str], gold_tags: list[str], tokens: list[
 def train(sentences: list[tuple[list[str], list[str]]], out: Path, *, iterations: int = 150):
     import sklearn_crfsuite
 
-    from indexer.enrich.tokens import tokenize
+    from indexer.enrich.tokens import spans, tokenize
 
     featurize = Featurizer()
     X, y = [], []
     for words, gold in sentences:
-        tokens = list(tokenize(" ".join(words)))
+        text = " ".join(words)
+        tokens = list(tokenize(text))
         if not tokens:
             continue
         X.append(featurize(tokens))
-        y.append(aligned_tags(words, gold, tokens))
+        y.append(aligned_tags(words, gold, [start for start, _ in spans(text)]))
     model = sklearn_crfsuite.CRF(algorithm="lbfgs", c1=0.1, c2=0.01, max_iterations=iterations,
                                  all_possible_transitions=True)
     model.fit(X, y)
