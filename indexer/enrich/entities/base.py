@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from core.arabic import strip_marks
-from indexer.enrich.tokens import Token, tokenize  # noqa: F401  (re-exported for extractors)
+from indexer.enrich.tokens import Token
 
 TYPES = ("person", "organization", "location")
 
@@ -29,6 +29,13 @@ def surface_without_prefix(token: Token, reading: str) -> str:
     return written[dropped:]
 
 
+def mention_surface(tokens: list[Token], first: int, last: int, reading: str | None = None) -> str:
+    """A mention as written, minus the clitics that the first word's `reading` dropped."""
+    words = [surface_without_prefix(tokens[first], reading or tokens[first].norm)]
+    words += [surface_without_prefix(t, t.norm) for t in tokens[first + 1:last + 1]]
+    return " ".join(words)
+
+
 class Extractor(Protocol):
     def extract(self, tokens: list[Token]) -> list[Mention]:
-        """Mentions found in one text (a title or a body), non-overlapping, in order."""
+        """Mentions found in an article's tokens, non-overlapping, in order."""

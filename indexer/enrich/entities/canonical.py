@@ -11,9 +11,9 @@ from collections import Counter, defaultdict
 
 from core.arabic import facet_key, normalize
 from indexer.article import Entity
-from indexer.enrich.entities.base import Mention, Token
-from indexer.enrich.entities.lexicon import Lexicon, match_key
-from indexer.enrich.entities.rules import RuleExtractor
+from indexer.enrich.entities.base import Mention, Token, mention_surface
+from indexer.enrich.entities.lexicon import Lexicon
+from indexer.enrich.tokens import match_key
 
 _TRAILING_PREPOSITIONS = frozenset({"في", "من", "علي", "الي", "عن", "مع", "ب", "ل", "و"})
 
@@ -26,7 +26,7 @@ def propagate(tokens: list[Token], mentions: list[Mention], lex: Lexicon) -> lis
     taken = {k for m in mentions for k in range(m.first, m.last + 1)}
     patterns: dict[tuple[str, ...], Mention] = {}
     for mention in mentions:
-        words = tuple(match_key(w) for w in _norm_words(mention, tokens))
+        words = tuple(match_key(w) for w in normalize(mention.surface).split())
         patterns.setdefault(words, mention)
         if mention.type == "person" and len(words) >= 2:
             surname = words[-1]
@@ -47,15 +47,11 @@ def propagate(tokens: list[Token], mentions: list[Mention], lex: Lexicon) -> lis
             if hit:
                 source = patterns[hit]
                 last = i + len(hit) - 1
-                surface = RuleExtractor.surface(tokens, i, last, reading)
+                surface = mention_surface(tokens, i, last, reading)
                 added.append(Mention(source.type, i, last, surface))
                 taken.update(range(i, last + 1))
                 break
     return sorted(mentions + added, key=lambda m: m.first)
-
-
-def _norm_words(mention: Mention, tokens: list[Token]) -> list[str]:
-    return normalize(mention.surface).split()
 
 
 def _matches(words, keys, tokens, i, taken) -> bool:

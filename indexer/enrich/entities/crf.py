@@ -9,7 +9,7 @@ from __future__ import annotations
 import pickle
 from pathlib import Path
 
-from indexer.enrich.entities.base import Mention, Token
+from indexer.enrich.entities.base import Mention, Token, mention_surface
 from indexer.enrich.entities.lexicon import Lexicon, lexicon
 from indexer.enrich.entities.rules import RuleExtractor
 
@@ -116,7 +116,7 @@ def tags_to_mentions(tokens: list[Token], tags: list[str]) -> list[Mention]:
     for i, tag in enumerate([*tags, "O"]):
         prefix, _, kind = tag.partition("-")
         if start is not None and (prefix != "I" or kind != label):
-            surface = RuleExtractor.surface(tokens, start, i - 1, tokens[start].readings[_reading_index(tokens[start])][0])
+            surface = mention_surface(tokens, start, i - 1, tokens[start].readings[_reading_index(tokens[start])][0])
             mentions.append(Mention(_TYPES[label], start, i - 1, surface))
             start, label = None, None
         if prefix == "B" or (prefix == "I" and start is None):

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from indexer.enrich.entities.base import Mention, Token, surface_without_prefix
-from indexer.enrich.entities.lexicon import Lexicon, lexicon, match_key
+from indexer.enrich.entities.base import Mention, Token, mention_surface
+from indexer.enrich.entities.lexicon import Lexicon, lexicon
+from indexer.enrich.tokens import match_key
 
 _PLACE_TRIGGERS = frozenset(match_key(w) for w in (
     "مدينه", "محافظه", "ولايه", "منطقه", "اقليم", "بلده", "قريه", "عاصمه", "جزيره", "مقاطعه", "ميناء"))
@@ -53,7 +54,7 @@ class RuleExtractor:
         candidates: list[tuple[int, int, int, Mention]] = []  # (-length, priority, first, mention)
 
         def add(kind: str, etype: str, first: int, last: int, reading: str | None = None):
-            surface = self.surface(tokens, first, last, reading)
+            surface = mention_surface(tokens, first, last, reading)
             mention = Mention(etype, first, last, surface)
             candidates.append((-(last - first + 1), _PRIORITY[kind], first, mention))
 
@@ -279,13 +280,6 @@ class RuleExtractor:
         if last < first:
             return None
         return first, last
-
-    @staticmethod
-    def surface(tokens: list[Token], first: int, last: int, reading: str | None = None) -> str:
-        """The name as written, minus the clitics that the first word's `reading` dropped."""
-        words = [surface_without_prefix(tokens[first], reading or tokens[first].norm)]
-        words += [surface_without_prefix(t, t.norm) for t in tokens[first + 1:last + 1]]
-        return " ".join(words)
 
     @staticmethod
     def _resolve(candidates) -> list[Mention]:
