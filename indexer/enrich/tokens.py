@@ -29,12 +29,14 @@ class Token(NamedTuple):
     key: str  # match_key(norm)
     readings: tuple[tuple[str, str], ...]  # (reading, its key) for each clitic reading, the word itself first
     gap: bool  # punctuation (not just spaces) separates it from the previous token
+    keyset: frozenset[str]  # the keys of all readings, for quick "could this word be X" tests
 
 
 @lru_cache(maxsize=200_000)
 def _token(word: str, gap: bool) -> Token:
     norm = normalize(word)
-    return Token(word, norm, match_key(norm), tuple((r, match_key(r)) for r in clitic_readings(norm)), gap)
+    readings = tuple((r, match_key(r)) for r in clitic_readings(norm))
+    return Token(word, norm, match_key(norm), readings, gap, frozenset(k for _, k in readings))
 
 
 _SPLIT = re.compile(r"([^\W_]+)", re.UNICODE)
@@ -48,7 +50,8 @@ def _gap(separator: str) -> bool:
 def tokenize(text: str) -> tuple[Token, ...]:
     # split() with a capturing group alternates separator, word, separator, …: no match objects to build.
     parts = _SPLIT.split(text)
-    return tuple(map(_token, parts[1::2], map(_gap, parts[0:-1:2])))
+    gaps = [separator != " " and _gap(separator) for separator in parts[0:-1:2]]  # one space: the usual case
+    return tuple(map(_token, parts[1::2], gaps))
 
 
 def spans(text: str) -> list[tuple[int, int]]:

@@ -36,9 +36,11 @@ def propagate(tokens: list[Token], mentions: list[Mention], lex: Lexicon) -> lis
     for words in sorted(patterns, key=len, reverse=True):
         by_first[words[0]].append(words)
     added: list[Mention] = []
-    for i, token in enumerate(tokens):
+    firsts = set(by_first)  # a set, so isdisjoint walks the smaller side
+    for i in [i for i, t in enumerate(tokens) if not firsts.isdisjoint(t.keyset)]:
         if i in taken:
             continue
+        token = tokens[i]
         for reading, key in token.readings:
             candidates = by_first.get(key)
             if not candidates:

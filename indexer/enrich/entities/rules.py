@@ -11,12 +11,14 @@ Overlaps keep the longest span. Propagation within an article happens later (ent
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from indexer.enrich.entities.base import Mention, Token, mention_surface
 from indexer.enrich.entities.lexicon import Lexicon, lexicon
 from indexer.enrich.tokens import match_key
 
+_HAS_DIGIT = re.compile(r"\d").search
 _PLACE_TRIGGERS = frozenset(match_key(w) for w in (
     "مدينه", "محافظه", "ولايه", "منطقه", "اقليم", "بلده", "قريه", "عاصمه", "جزيره", "مقاطعه", "ميناء"))
 _LINK_WORDS = frozenset({"بن", "بنت", "ابن", "ابو", "ابي", "ال", "عبد", "دي", "فان", "فون"})
@@ -51,12 +53,11 @@ class RuleExtractor:
     # -- public --------------------------------------------------------------------------------------------
     def extract(self, tokens: list[Token]) -> list[Mention]:
         keys = [t.key for t in tokens]
-        candidates: list[tuple[int, int, int, Mention]] = []  # (-length, priority, first, mention)
+        # (-length, priority, first, last, type, reading of the first word); surfaces only for the chosen ones
+        candidates: list[tuple[int, int, int, int, str, str | None]] = []
 
         def add(kind: str, etype: str, first: int, last: int, reading: str | None = None):
-            surface = mention_surface(tokens, first, last, reading)
-            mention = Mention(etype, first, last, surface)
-            candidates.append((-(last - first + 1), _PRIORITY[kind], first, mention))
+            candidates.append((first - last - 1, _PRIORITY[kind], first, last, etype, reading))
 
         triggers = self._triggers
         for i, token in enumerate(tokens):
@@ -100,7 +101,7 @@ class RuleExtractor:
                 if (key in _PLACE_TRIGGERS and not reading.startswith("ال") and i + 1 < len(tokens)
                         and not tokens[i + 1].gap and self._is_name_word(tokens, keys, i + 1, 0)):
                     add("place_trigger", "location", i + 1, i + 1)
-        return self._resolve(candidates)
+        return self._resolve(tokens, candidates)
 
     def _can_trigger(self, token: Token) -> bool:
         lex = self.lex
@@ -165,7 +166,7 @@ class RuleExtractor:
             return True  # عبدالله الثاني
         if after_title and position == 0 and norm in self.lex.first_names and "ى" not in token.text:
             return True  # الإمام علي: a given name, though "على" folds to the same letters
-        if len(norm) < 2 or any("0" <= c <= "9" for c in norm) or self.lex.is_stop(norm):
+        if len(norm) < 2 or _HAS_DIGIT(norm) or self.lex.is_stop(norm):
             return False
         if keys[k] in self.lex.org_heads or keys[k] in self._titles:
             return False
@@ -282,12 +283,13 @@ class RuleExtractor:
         return first, last
 
     @staticmethod
-    def _resolve(candidates) -> list[Mention]:
+    def _resolve(tokens, candidates) -> list[Mention]:
+        """Longest first, then the stronger evidence; no two mentions share a token."""
         taken: set[int] = set()
         chosen: list[Mention] = []
-        for _, _, _, mention in sorted(candidates, key=lambda c: (c[0], c[1], c[2])):
-            span = range(mention.first, mention.last + 1)
+        for _, _, first, last, etype, reading in sorted(candidates, key=lambda c: c[:3]):
+            span = range(first, last + 1)
             if taken.isdisjoint(span):
                 taken.update(span)
-                chosen.append(mention)
+                chosen.append(Mention(etype, first, last, mention_surface(tokens, first, last, reading)))
         return sorted(chosen, key=lambda m: m.first)
