@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from core.arabic import facet_key
-from core.taxonomy import topic_id
+from core.taxonomy import topic_id, topics
 
 # facet name -> (key field, display field)
 FACET_FIELDS = {
@@ -135,12 +135,25 @@ def build_search(args: dict, *, pre_tag: str = "<mark>", post_tag: str = "</mark
     return body
 
 
+def topics_matching(prefix: str) -> list[str]:
+    """Taxonomy ids with a label word (Arabic, article dropped, or English) or id starting with `prefix`."""
+    wanted = facet_key(prefix)
+    found = []
+    for topic in topics().values():
+        words = facet_key(topic.ar).split() + topic.en.lower().split() + [topic.id]
+        if any(word.startswith(wanted) for word in words):
+            found.append(topic.id)
+    return found
+
+
 def build_facet_values(facet: str, prefix: str, size: int) -> dict:
     """Facet value search for autocomplete: the prefix may match the start of any word of the value."""
     key_field, name_field = FACET_FIELDS[facet]
-    key_prefix = facet_key(prefix) if facet not in ("source", "topic") else prefix.strip().lower()
     terms: dict = {"field": key_field, "size": size}
-    if key_prefix:
+    if facet == "topic" and prefix.strip():
+        terms["include"] = topics_matching(prefix) or ["-"]  # ids whose Arabic or English label matches
+    elif prefix.strip():
+        key_prefix = facet_key(prefix) if facet != "source" else prefix.strip().lower()
         terms["include"] = f"(.* )?{re.escape(key_prefix)}.*"
     if name_field:
         terms_aggs = {"names": {"terms": {"field": name_field, "size": 5}}}

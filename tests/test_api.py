@@ -223,3 +223,10 @@ def test_cors_for_configured_origins_and_gzip(es, base_settings, api):
     import json as js
 
     assert js.loads(gz.decompress(zipped.data))["total"] == 44
+
+
+def test_topic_facet_prefix_matches_labels(api):
+    values = {v["key"]: v for v in api.get("/facets/topic?prefix=الهجرة").get_json()["values"]}
+    assert "illegal_migration" in values and values["illegal_migration"]["name"] == "الهجرة غير الشرعية"
+    assert "sports" in {v["key"] for v in api.get("/facets/topic?prefix=رياض").get_json()["values"]}
+    assert api.get("/facets/topic?prefix=zzz").get_json()["values"] == []
