@@ -19,6 +19,9 @@ from indexer.enrich.entities.lexicon import Lexicon, lexicon
 from indexer.enrich.tokens import match_key
 
 _HAS_DIGIT = re.compile(r"\d").search
+# Kinds of bodies whose proper name follows them: the name is the entity (صحيفة الوفاق → الوفاق).
+_TYPE_NOUNS = frozenset(match_key(w) for w in (
+    "صحيفه", "جريده", "مجله", "قناه", "فضاييه", "اذاعه", "تلفزيون", "موقع", "شركه", "شركات", "مجموعه", "ماركه"))
 _PLACE_TRIGGERS = frozenset(match_key(w) for w in (
     "مدينه", "محافظه", "ولايه", "منطقه", "اقليم", "بلده", "قريه", "عاصمه", "جزيره", "مقاطعه", "ميناء"))
 _LINK_WORDS = frozenset({"بن", "بنت", "ابن", "ابو", "ابي", "ال", "عبد", "دي", "فان", "فون"})
@@ -28,7 +31,7 @@ _ORDINALS = frozenset({"اول", "ثاني", "ثالث", "رابع", "خامس",
 _CLITIC_ARTICLE = ("بال", "وال", "فال", "كال", "لل")
 _NOBLE = frozenset({"ملك", "امير", "شيخ", "سلطان", "امام"})
 # Priority when two candidates cover the same length: gazetteer evidence beats patterns.
-_PRIORITY = {"gazetteer": 0, "org_head": 1, "title": 2, "given_name": 3, "place_trigger": 4, "speaker": 5, "nationality": 6}
+_PRIORITY = {"gazetteer": 0, "org_head": 1, "title": 2, "given_name": 3, "place_trigger": 4, "speaker": 5, "nationality": 6, "type_noun": 1}
 # What follows a speaker's name: "قال بلير إن …", "وأضاف سولانا في …", "قالت رايس أمس …"
 _AFTER_SPEAKER = frozenset({"ان", "انه", "انها", "في", "امس", "اليوم", "خلال", "لدي", "عقب", "بعد", "ل", "من"})
 
@@ -74,6 +77,12 @@ class RuleExtractor:
                     length = self._phrase_at(table, key, keys, tokens, i) if key in table else 0
                     if length:
                         add("gazetteer", etype, i, i + length - 1, reading)
+                if key in _TYPE_NOUNS and i + 1 < len(tokens) and not tokens[i + 1].norm.startswith("ال"):
+                    # صحيفة «الوفاق»، شركة توتال، قناة الجزيرة: the name after the kind of body, not the kind
+                    span = self._proper_name_after(tokens, keys, i + 1)
+                    if span:
+                        add("type_noun", "organization", *span)
+                    continue
                 if key in self.lex.org_heads:
                     last = self._org_complement(tokens, keys, i)
                     if last > i and not self._described_only(reading, tokens[i + 1:last + 1]):
@@ -103,12 +112,26 @@ class RuleExtractor:
                     add("place_trigger", "location", i + 1, i + 1)
         return self._resolve(tokens, candidates)
 
+    def _proper_name_after(self, tokens, keys, k: int):
+        """1-3 article-less name words that visibly end (punctuation, a function word, the end)."""
+        last = k
+        while last < len(tokens) and last - k < 3:
+            norm = tokens[last].norm
+            if (last > k and tokens[last].gap) or norm.startswith("ال") or self.lex.is_stop(norm) \
+                    or self._looks_like_verb(norm) or _HAS_DIGIT(norm) or len(norm) < 2:
+                break
+            last += 1
+        if last == k or not (last >= len(tokens) or tokens[last].gap or self.lex.is_stop(tokens[last].norm)
+                             or tokens[last].norm in _AFTER_SPEAKER):
+            return None
+        return k, last - 1
+
     def _can_trigger(self, token: Token) -> bool:
         lex = self.lex
         for reading, key in token.readings:
             if (key in self._orgs or key in self._places or key in lex.org_heads or key in self._titles
                     or reading in lex.first_names or reading in lex.nationalities or reading in lex.speech_verbs
-                    or key in _PLACE_TRIGGERS):
+                    or key in _PLACE_TRIGGERS or key in _TYPE_NOUNS):
                 return True
         return False
 
