@@ -88,6 +88,8 @@ class RuleExtractor:
                     if last > i and not self._described_only(reading, tokens[i + 1:last + 1]):
                         add("org_head", "organization", i, last, reading)
                 title_length = self._phrase_at(self._titles, key, keys, tokens, i) if key in self._titles else 0
+                if title_length == 1 and self.lex.titles[(key,)].startswith("ال") and not reading.startswith("ال"):
+                    title_length = 0  # الصحفي is a title, صحفي an adjective (مؤتمر صحفي)
                 if title_length:
                     span = self._name_after(tokens, keys, i + title_length, after_title=True)
                     if span:
