@@ -202,6 +202,8 @@ class RuleExtractor:
         if position == 0:
             if norm.startswith("ال") and norm not in self.lex.first_names:
                 return False
+            if (keys[k] in self._places or keys[k] in self._orgs) and norm not in self.lex.first_names:
+                return False  # وزير خارجية روسيا: a place or body, not a name
             if norm[0] in "لب" and norm not in self.lex.first_names:
                 # لشؤون المغتربين، بحضور: a preposition attached to a noun. After a title, a ل/ب word opens a
                 # name only when a plain (article-less) name word follows: برويز مشرف.
@@ -296,7 +298,8 @@ class RuleExtractor:
                 break
             if k > first and norm.startswith("ال") and keys[k] not in _ORDINALS:
                 previous = tokens[k - 1].norm
-                if previous.startswith("ال") and previous not in _LINK_WORDS:
+                compound = k - 2 >= first and tokens[k - 2].norm in _LINK_WORDS  # عبد الكريم الخطابي
+                if previous.startswith("ال") and previous not in _LINK_WORDS and not compound:
                     break  # بشار الأسد | المجتمع الدولي: two definite words in a row leave the name
             k += 1
             words += 1
