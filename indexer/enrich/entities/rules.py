@@ -232,13 +232,18 @@ class RuleExtractor:
         return None
 
     def _plain_name_word(self, tokens, keys, k: int) -> bool:
-        """A word that can be a bare name: no article, not a listed place or organization, no noun ending."""
+        """A word that can be a speaker's bare name: not a listed place or organization, not a title or
+        function word, not a verb; a preposition-looking first letter is fine here (وقال بلير في …)."""
         norm = tokens[k].norm
         if norm in self.lex.first_names:
             return True
-        return (len(norm) >= 3 and not norm.startswith("ال") and not norm.endswith("ه")
-                and keys[k] not in self._places and keys[k] not in self._orgs
-                and self._is_name_word(tokens, keys, k, 0))
+        if len(norm) < 3 or keys[k] in self._places or keys[k] in self._orgs or norm.startswith(_CLITIC_ARTICLE):
+            return False
+        if norm.startswith("ال"):
+            # وقال السنيورة: a definite surname, but never a nisba adjective or a plural (الخبراء، المسؤولون)
+            return not norm.endswith(("ي", "ون", "ين", "اء")) and self._is_name_word(tokens, keys, k, 1)
+        return self._is_name_word(tokens, keys, k, 0, after_title=True) or (
+            norm[0] in "لب" and self._is_name_word(tokens, keys, k, 1))
 
     def _closes_name(self, tokens, k) -> bool:
         """What follows token k shows a name ending there: punctuation, the end of the text, a name link
