@@ -72,7 +72,10 @@ def baseline(path: Path, alias: str) -> dict:
 def run_side(side: str, path: Path) -> dict:
     alias = f"bench-{side}-{uuid.uuid4().hex[:6]}"
     out = subprocess.run([sys.executable, __file__, "--side", side, str(path), "--alias", alias],
-                         capture_output=True, text=True, check=True)
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        tail = "\n".join(out.stderr.strip().splitlines()[-5:])
+        raise SystemExit(f"the {side} run failed (is the engine running? `akhbar engine start`):\n{tail}")
     return json.loads(out.stdout.strip().splitlines()[-1]) | {"alias": alias}
 
 
