@@ -125,6 +125,8 @@ def run(es: Elasticsearch, index: str, records: Iterable[RawRecord], rejects: Re
         for ok, info in helpers.streaming_bulk(
             es, documents, expand_action_callback=to_bulk, max_chunk_bytes=chunk_bytes, chunk_size=2000, max_retries=5,
             initial_backoff=1, max_backoff=30, raise_on_error=False, raise_on_exception=False,
+            # Only what is needed per item: the full bulk response is most of what the parent parses.
+            filter_path="errors,items.*._id,items.*.status,items.*.error",
         ):
             item = next(iter(info.values()))
             file, position, original = origins.pop(str(item.get("_id")))

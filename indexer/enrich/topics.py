@@ -23,6 +23,7 @@ TITLE_WEIGHT = 3.0
 MIN_TOP = 3.0  # evidence needed to claim any top-level topic
 SECOND_RATIO = 0.7  # a second top-level topic needs this share of the first's evidence
 MIN_FINE = 2.0  # a title hit, or two mentions in the body: never one passing mention
+BODY_TOKENS = 400  # what an article is about is settled in its first paragraphs; long tails drift
 MAX_HITS_PER_KEYWORD = 4  # one word repeated all over an article is one piece of evidence, not twenty
 
 
@@ -75,7 +76,7 @@ def classify(title: str, body: str) -> list[str]:
     scores: Counter = Counter()
     tokens, in_title = article_tokens(title, body)
     evidence(tokens[:in_title], TITLE_WEIGHT, scores)
-    evidence(tokens[in_title:], 1.0, scores)
+    evidence(tokens[in_title:in_title + BODY_TOKENS], 1.0, scores)
     taxonomy = topics()
     top_scores = Counter({t: s for t, s in scores.items() if taxonomy[t].parent is None})
     for topic, score in scores.items():
