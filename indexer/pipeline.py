@@ -34,14 +34,21 @@ def _init_worker() -> None:
     _stages = default_stages()
 
 
-def enrich_batch(articles: list[Article]) -> list[tuple[str, str]]:
+def enrich_batch(articles: list[Article]) -> list[tuple[str, str | None, str | None]]:
     """Worker side: enrich, build and serialize documents (JSON text, so the parent process only ships it).
-    Pure apart from the per-process stage objects."""
+    Returns (id, document, None), or (id, None, reason) for an article enrichment failed on — one odd article
+    becomes a reject, never the end of the run. Pure apart from the per-process stage objects."""
     global _stages
     if _stages is None:
         _init_worker()
-    return [(a.id, json.dumps(build_document(enrich(a, _stages)), ensure_ascii=False, separators=(",", ":")))
-            for a in articles]
+    done = []
+    for article in articles:
+        try:
+            document = build_document(enrich(article, _stages))
+            done.append((article.id, json.dumps(document, ensure_ascii=False, separators=(",", ":")), None))
+        except Exception as error:  # noqa: BLE001 - reported per record, with its reason
+            done.append((article.id, None, f"enrichment failed: {type(error).__name__}: {error}"))
+    return done
 
 
 @dataclass
@@ -94,7 +101,7 @@ def _batches(articles: Iterator[Article], size: int) -> Iterator[list[Article]]:
         yield batch
 
 
-def enriched(articles: Iterator[Article], workers: int) -> Iterator[tuple[str, str]]:
+def enriched(articles: Iterator[Article], workers: int) -> Iterator[tuple[str, str | None, str | None]]:
     if workers <= 0:
         for batch in _batches(articles, BATCH):
             yield from enrich_batch(batch)
@@ -115,15 +122,24 @@ def run(es: Elasticsearch, index: str, records: Iterable[RawRecord], rejects: Re
         workers: int = 0, chunk_bytes: int = 5 * 1024 * 1024, progress: bool | None = None) -> Summary:
     started = time.perf_counter()
     origins = _Origins()
-    documents = enriched(validated(records, rejects, origins), workers)
+
+    def documents() -> Iterator[tuple[str, str]]:
+        for doc_id, source, failure in enriched(validated(records, rejects, origins), workers):
+            if failure is None:
+                yield doc_id, source
+            else:
+                file, position, original = origins.pop(doc_id)
+                rejects.add(file, position, failure, original)
+
     def to_bulk(item: tuple[str, str]) -> tuple[dict, str]:
         doc_id, source = item
         return {"index": {"_index": index, "_id": doc_id}}, source  # the client sends JSON text as it is
+
     indexed = 0
     show = sys.stderr.isatty() if progress is None else progress
     with tqdm(desc="indexing", unit="doc", disable=not show, file=sys.stderr) as bar:
         for ok, info in helpers.streaming_bulk(
-            es, documents, expand_action_callback=to_bulk, max_chunk_bytes=chunk_bytes, chunk_size=2000, max_retries=5,
+            es, documents(), expand_action_callback=to_bulk, max_chunk_bytes=chunk_bytes, chunk_size=2000, max_retries=5,
             initial_backoff=1, max_backoff=30, raise_on_error=False, raise_on_exception=False,
             # Only what is needed per item: the full bulk response is most of what the parent parses.
             filter_path="errors,items.*._id,items.*.status,items.*.error",

@@ -147,3 +147,23 @@ def test_entities_and_topics_become_facet_values(es, test_settings):
     assert {"وزاره خارجيه", "امم متحده", "منظمه صحه عالميه", "مكتب امم متحده معني بالمخدرات والجريمه"} <= orgs
     assert {"مراد حميمه", "هيلين فورد"} <= persons
     assert {"politics", "economy", "sports", "culture", "illegal_migration", "drug_trafficking"} <= topics
+
+
+def test_an_enrichment_failure_rejects_one_record_not_the_run(es, test_settings, tmp_path, monkeypatch):
+    from indexer.enrich import cleanup
+
+    real = cleanup.clean_text
+
+    def fragile(text):
+        if "انفجار-الاختبار" in text:
+            raise ValueError("boom")
+        return real(text)
+
+    monkeypatch.setattr(cleanup, "clean_text", fragile)
+    path = write_jsonl(tmp_path / "two.jsonl", [ARTICLE, {**ARTICLE, "url": "https://example.test/x",
+                                                          "body": "نص فيه انفجار-الاختبار"}])
+    rejects = tmp_path / "rejects.jsonl"
+    summary = index_paths(es, test_settings, [path], rejects_path=rejects, progress=False)
+    assert summary.indexed == 1 and summary.rejected == 1
+    line = json.loads(rejects.read_text())
+    assert line["position"] == "line 2" and "enrichment failed: ValueError: boom" in line["reason"]
