@@ -84,4 +84,17 @@ def facet_key(value: str) -> str:
     Clitics are not guessed here (`لبنان` begins with ل); the extractor strips them from a mention in context
     and stores a clean surface form, so a value copied from a facet and one typed by a user key the same way.
     """
-    return " ".join(strip_article(w) for w in normalize(value).split(" ") if w)
+    words = [w for w in normalize(value).split(" ") if w]
+    keyed = []
+    for index, word in enumerate(words):
+        if keyed and keyed[-1] in _COMPOUND_HEADS:
+            keyed[-1] += word  # عبد الله = عبدالله, عبد العزيز = عبدالعزيز: one word, however it is spaced
+        elif word in _COMPOUND_HEADS and index + 1 < len(words):
+            keyed.append(word)
+        else:
+            keyed.append(strip_article(word))
+    return " ".join(keyed)
+
+
+# Name parts written sometimes joined to the next word, sometimes apart.
+_COMPOUND_HEADS = frozenset({"عبد", "ابو"})

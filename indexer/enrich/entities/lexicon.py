@@ -17,7 +17,12 @@ def _lines(name: str) -> list[str]:
 
 
 def _phrases(name: str) -> dict[tuple[str, ...], str]:
-    return {tuple(match_key(w) for w in normalize(line).split()): line for line in _lines(name)}
+    """phrase keys -> the name to display. A line `alias = name` makes the alias display as the name."""
+    table = {}
+    for line in _lines(name):
+        alias, _, canonical = line.partition("=")
+        table[tuple(match_key(w) for w in normalize(alias).split())] = (canonical or alias).strip()
+    return table
 
 
 @dataclass(frozen=True)

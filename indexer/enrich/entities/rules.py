@@ -14,11 +14,17 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from core.arabic import facet_key
 from indexer.enrich.entities.base import Mention, Token, mention_surface
 from indexer.enrich.entities.lexicon import Lexicon, lexicon
 from indexer.enrich.tokens import match_key
 
 _HAS_DIGIT = re.compile(r"\d").search
+# Words that only describe a body (general, supreme, security …): a head with nothing else is no name.
+_GENERIC = frozenset(match_key(w) for w in (
+    "العامه", "العام", "العليا", "الاعلي", "الخاصه", "الخاص", "الاداره", "التنفيذي", "التنفيذيه", "المركزي",
+    "المركزيه", "الرسمي", "الرسميه", "المحليه", "الدايمه", "المختصه", "المعنيه", "الامن", "الامنيه", "النادي",
+    "الوزراء", "الحكومي", "الحكوميه", "الجديد", "الجديده", "الدوليه", "المشتركه", "الاقليمي", "الاقليميه"))
 # Kinds of bodies whose proper name follows them: the name is the entity (صحيفة الوفاق → الوفاق).
 _TYPE_NOUNS = frozenset(match_key(w) for w in (
     "صحيفه", "جريده", "مجله", "قناه", "فضاييه", "اذاعه", "تلفزيون", "موقع", "شركه", "شركات", "مجموعه", "ماركه"))
@@ -59,8 +65,8 @@ class RuleExtractor:
         # (-length, priority, first, last, type, reading of the first word); surfaces only for the chosen ones
         candidates: list[tuple[int, int, int, int, str, str | None]] = []
 
-        def add(kind: str, etype: str, first: int, last: int, reading: str | None = None):
-            candidates.append((first - last - 1, _PRIORITY[kind], first, last, etype, reading))
+        def add(kind: str, etype: str, first: int, last: int, reading: str | None = None, name: str | None = None):
+            candidates.append((first - last - 1, _PRIORITY[kind], first, last, etype, reading, name))
 
         triggers = self._triggers
         for i, token in enumerate(tokens):
@@ -73,10 +79,14 @@ class RuleExtractor:
             if not fires:
                 continue
             for reading, key in token.readings:
-                for table, etype in ((self._orgs, "organization"), (self._places, "location")):
+                for table, names, etype in ((self._orgs, self.lex.organizations, "organization"),
+                                            (self._places, self.lex.locations, "location")):
                     length = self._phrase_at(table, key, keys, tokens, i) if key in table else 0
                     if length:
-                        add("gazetteer", etype, i, i + length - 1, reading)
+                        phrase = (key, *keys[i + 1:i + length])
+                        alias_of = names.get(phrase)  # the listed name when this is a declared alias
+                        add("gazetteer", etype, i, i + length - 1, reading,
+                            alias_of if alias_of and facet_key(alias_of) != facet_key(" ".join(phrase)) else None)
                 if key in _TYPE_NOUNS and i + 1 < len(tokens) and not tokens[i + 1].norm.startswith("ال"):
                     # صحيفة «الوفاق»، شركة توتال، قناة الجزيرة: the name after the kind of body, not the kind
                     span = self._proper_name_after(tokens, keys, i + 1)
@@ -148,10 +158,12 @@ class RuleExtractor:
                 return len(phrase)
         return 0
 
-    @staticmethod
-    def _described_only(head: str, complement) -> bool:
-        """الحكومة المصرية، الإدارة الأمريكية: a definite head with one nationality-style adjective describes a
-        body rather than naming it (named ones, such as الاتحاد الأوروبي, come from the gazetteer)."""
+    def _described_only(self, head: str, complement) -> bool:
+        """A description, not a name: الحكومة المصرية، الإدارة الأمريكية (a definite head with one
+        nationality-style adjective; named ones such as الاتحاد الأوروبي come from the gazetteer), or a head
+        whose complement is only generic words: مجلس الإدارة، الهيئة العامة، قوات الأمن."""
+        if all(t.key in _GENERIC or t.key in self.lex.org_heads for t in complement):
+            return True
         if not head.startswith("ال") or len(complement) != 1:
             return False
         word = complement[0].norm
@@ -320,9 +332,9 @@ class RuleExtractor:
         """Longest first, then the stronger evidence; no two mentions share a token."""
         taken: set[int] = set()
         chosen: list[Mention] = []
-        for _, _, first, last, etype, reading in sorted(candidates, key=lambda c: c[:3]):
+        for _, _, first, last, etype, reading, name in sorted(candidates, key=lambda c: c[:3]):
             span = range(first, last + 1)
             if taken.isdisjoint(span):
                 taken.update(span)
-                chosen.append(Mention(etype, first, last, mention_surface(tokens, first, last, reading)))
+                chosen.append(Mention(etype, first, last, name or mention_surface(tokens, first, last, reading)))
         return sorted(chosen, key=lambda m: m.first)
