@@ -319,7 +319,8 @@ class RuleExtractor:
                 if previous.startswith("ال") and previous not in _LINK_WORDS and not compound:
                     break  # بشار الأسد | المجتمع الدولي: two definite words in a row leave the name
             k += 1
-            words += 1
+            if not (k - 1 == first and norm in _LINK_WORDS):
+                words += 1  # عبد ربه منصور هادي: a leading عبد / أبو is part of the next word
         last = k - 1
         while last >= first and tokens[last].norm in _LINK_WORDS:
             last -= 1  # a name does not end on بن / أبو
