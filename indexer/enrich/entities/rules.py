@@ -28,6 +28,7 @@ _GENERIC = frozenset(match_key(w) for w in (
 # Kinds of bodies whose proper name follows them: the name is the entity (صحيفة الوفاق → الوفاق).
 _TYPE_NOUNS = frozenset(match_key(w) for w in (
     "صحيفه", "جريده", "مجله", "قناه", "فضاييه", "اذاعه", "تلفزيون", "موقع", "شركه", "شركات", "مجموعه", "ماركه"))
+_MEDIA = frozenset(match_key(w) for w in ("صحيفه", "جريده", "مجله", "قناه", "فضاييه", "اذاعه", "موقع"))
 _PLACE_TRIGGERS = frozenset(match_key(w) for w in (
     "مدينه", "محافظه", "ولايه", "منطقه", "اقليم", "بلده", "قريه", "عاصمه", "جزيره", "مقاطعه", "ميناء"))
 _LINK_WORDS = frozenset({"بن", "بنت", "ابن", "ابو", "ابي", "ال", "عبد", "دي", "فان", "فون"})
@@ -87,9 +88,10 @@ class RuleExtractor:
                         alias_of = names.get(phrase)  # the listed name when this is a declared alias
                         add("gazetteer", etype, i, i + length - 1, reading,
                             alias_of if alias_of and facet_key(alias_of) != facet_key(" ".join(phrase)) else None)
-                if key in _TYPE_NOUNS and i + 1 < len(tokens) and not tokens[i + 1].norm.startswith("ال"):
+                if key in _TYPE_NOUNS and i + 1 < len(tokens) and (
+                        key in _MEDIA or not tokens[i + 1].norm.startswith("ال")):
                     # صحيفة «الوفاق»، شركة توتال، قناة الجزيرة: the name after the kind of body, not the kind
-                    span = self._proper_name_after(tokens, keys, i + 1)
+                    span = self._proper_name_after(tokens, keys, i + 1, definite=key in _MEDIA)
                     if span:
                         add("type_noun", "organization", *span)
                     continue
@@ -124,8 +126,13 @@ class RuleExtractor:
                     add("place_trigger", "location", i + 1, i + 1)
         return self._resolve(tokens, candidates)
 
-    def _proper_name_after(self, tokens, keys, k: int):
-        """1-3 article-less name words that visibly end (punctuation, a function word, the end)."""
+    def _proper_name_after(self, tokens, keys, k: int, *, definite: bool = False):
+        """1-3 article-less name words that visibly end (punctuation, a function word, the end); media names
+        may be one definite word (قناة الجزيرة، صحيفة الوطن)."""
+        if definite and tokens[k].norm.startswith("ال"):
+            closes = self._closes_name(tokens, k)
+            ok = closes and not self.lex.is_stop(tokens[k].norm) and not tokens[k].norm.endswith(("ي", "يه"))
+            return (k, k) if ok else None
         last = k
         while last < len(tokens) and last - k < 3:
             norm = tokens[last].norm
