@@ -28,6 +28,12 @@ def error_response(status: int, error: str, message: str, details: dict | None =
     return response
 
 
+def http_error_response(error: HTTPException):
+    """A werkzeug HTTP error (404, 405, 413 …) in Akhbar's shape: `Method Not Allowed` -> `method_not_allowed`."""
+    code = (error.name or "error").lower().replace(" ", "_")
+    return error_response(error.code or 500, code, error.description or error.name)
+
+
 def _engine_unavailable(reason: str):
     return error_response(503, "engine_unavailable", "The search engine is unavailable; try again shortly.",
                           {"reason": reason}, {"Retry-After": str(RETRY_AFTER_SECONDS)})
@@ -46,8 +52,7 @@ class JsonErrorsApi(Api):
             names = ", ".join(sorted(fields))
             return error_response(400, "validation_error", f"Invalid request parameter(s): {names}",
                                   {"fields": fields})
-        code = (error.name or "error").lower().replace(" ", "_")
-        return error_response(error.code or 500, code, error.description or error.name)
+        return http_error_response(error)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -78,7 +83,6 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         if isinstance(error, HTTPException):
-            return error_response(error.code or 500, (error.name or "error").lower().replace(" ", "_"),
-                                  error.description or "")
+            return http_error_response(error)
         log.exception("unexpected error")
         return error_response(500, "internal_error", "An unexpected error occurred; it has been logged.")

@@ -4,13 +4,12 @@ from __future__ import annotations
 import re
 
 from core.arabic import facet_key
+from core.fields import ENTITY_FIELDS
 from core.taxonomy import topic_id, topics
 
 # facet name -> (key field, display field)
 FACET_FIELDS = {
-    "organization": ("organizations", "organization_names"),
-    "person": ("persons", "person_names"),
-    "location": ("locations", "location_names"),
+    **ENTITY_FIELDS,
     "topic": ("topics", None),
     "source": ("source", None),
 }
@@ -35,6 +34,12 @@ _OR_WORD = re.compile(r"(?<=\s)OR(?=\s)")
 def user_syntax(q: str) -> str:
     """The documented user syntax in the engine's simple form: the word OR between terms becomes `|`."""
     return _OR_WORD.sub("|", q)
+
+
+def selected_filters(args: dict) -> dict[str, list[str]]:
+    """facet -> the normalized values the request filters on (facets without a filter left out)."""
+    selected = {facet: filter_values(facet, args.get(facet) or []) for facet in FACET_FIELDS}
+    return {facet: values for facet, values in selected.items() if values}
 
 
 def text_query(q: str) -> dict:
@@ -88,8 +93,7 @@ def facet_aggregations(selected: dict[str, list[str]], filters: dict[str, dict],
 def build_search(args: dict, *, pre_tag: str = "<mark>", post_tag: str = "</mark>",
                  search_after: list | None = None, pit_id: str | None = None) -> dict:
     q = (args.get("q") or "").strip()
-    selected = {facet: filter_values(facet, args.get(facet) or []) for facet in FACET_FIELDS}
-    selected = {facet: values for facet, values in selected.items() if values}
+    selected = selected_filters(args)
     filters = facet_filters(selected)
     query = text_query(q) if q else {"bool": {"must": [{"match_all": {}}]}}
     query["bool"]["filter"] = date_filter(args.get("date_from"), args.get("date_to"))

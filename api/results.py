@@ -4,9 +4,10 @@ from __future__ import annotations
 import html
 
 from core.arabic import facet_key
+from core.fields import ENTITY_FIELDS
 from core.taxonomy import label
 
-_ENTITY_GROUPS = {"person": "persons", "organization": "organizations", "location": "locations"}
+_ENTITY_GROUPS = {etype: keys_field for etype, (keys_field, _) in ENTITY_FIELDS.items()}  # persons, …
 
 
 HIT_ENTITIES_PER_TYPE = 5  # a result list shows a few; /articles/<id> has them all

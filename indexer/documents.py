@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from core.fields import ENTITY_FIELDS
 from indexer.article import Article
 
-_FACET_FIELDS = {"person": ("persons", "person_names"), "organization": ("organizations", "organization_names"),
-                 "location": ("locations", "location_names")}
 
 
 def build_document(article: Article, now: datetime | None = None) -> dict:
@@ -28,7 +27,7 @@ def build_document(article: Article, now: datetime | None = None) -> dict:
         doc["original"]["title"] = article.original_title
     if article.original_body is not None and article.original_body != article.body:
         doc["original"]["body"] = article.original_body
-    for etype, (keys_field, names_field) in _FACET_FIELDS.items():
+    for etype, (keys_field, names_field) in ENTITY_FIELDS.items():
         chosen = [e for e in article.entities if e.type == etype]
         doc[keys_field] = [e.key for e in chosen]
         doc[names_field] = [e.name for e in chosen]

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 
 from api import context
 from api.errors import ClientError
-from api.query import FACET_FIELDS, build_search, filter_values
+from api.query import build_search, selected_filters
 from api.results import shape_search
 from api.schemas import SearchArgs, SearchResponse
 
@@ -58,7 +58,7 @@ class Search(MethodView):
             if pit_id:
                 raise ClientError("cursor expired; start again with cursor=*", status=410, error="cursor_expired")
             raise
-        selected = {facet: filter_values(facet, args.get(facet) or []) for facet in FACET_FIELDS}
+        selected = selected_filters(args)
         result = shape_search(response, args, selected)
         if pit_id:
             hits = response["hits"]["hits"]

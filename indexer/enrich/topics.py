@@ -28,16 +28,16 @@ MAX_HITS_PER_KEYWORD = 4  # one word repeated all over an article is one piece o
 
 
 @lru_cache(maxsize=1)
-def _keyword_index() -> dict[str, list[tuple[tuple[str, ...], set[str]]]]:
+def _keyword_index() -> dict[str, list[tuple[tuple[str, ...], frozenset[str]]]]:
     """first word key -> [(phrase keys, topics)], longest phrase first."""
     data = json.loads(KEYWORDS.read_text(encoding="utf-8"))
     phrases: dict[tuple[str, ...], set[str]] = {}
     for topic, words in data.items():
         for word in words:
             phrases.setdefault(tuple(match_key(w) for w in normalize(word).split()), set()).add(topic)
-    index: dict[str, list[tuple[tuple[str, ...], set[str]]]] = {}
+    index: dict[str, list[tuple[tuple[str, ...], frozenset[str]]]] = {}
     for phrase, topic_ids in sorted(phrases.items(), key=lambda item: -len(item[0])):
-        index.setdefault(phrase[0], []).append((phrase, topic_ids))
+        index.setdefault(phrase[0], []).append((phrase, frozenset(topic_ids)))
     return index
 
 
@@ -59,16 +59,16 @@ def evidence(tokens: tuple[Token, ...], weight: float, scores: Counter) -> None:
             candidates = index.get(first)
             if not candidates:
                 continue
-            for phrase, _topics in candidates:
+            for phrase, topic_ids in candidates:
                 end = i + len(phrase)
                 if end <= count and all(tokens[i + k].key == phrase[k] for k in range(1, len(phrase))):
-                    hits[phrase] += 1
+                    hits[phrase, topic_ids] += 1
                     break
             else:
                 continue
             break
-    for phrase, found in hits.items():
-        for topic in next(t for p, t in index[phrase[0]] if p == phrase):
+    for (_, topic_ids), found in hits.items():
+        for topic in topic_ids:
             scores[topic] += weight * min(found, MAX_HITS_PER_KEYWORD)
 
 

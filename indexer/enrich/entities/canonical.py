@@ -69,29 +69,23 @@ def acceptable(name: str, lex: Lexicon) -> bool:
     words = key.split()
     if not words or len(key.replace(" ", "")) < 2:
         return False
-    if len(words) == 1 and (lex.is_stop(words[0]) or (words[0],) in lex.titles):
-        return False
-    if tuple(words) in lex.titles:
+    if (len(words) == 1 and lex.is_stop(words[0])) or tuple(words) in lex.titles:
         return False
     return words[-1] not in _TRAILING_PREPOSITIONS
 
 
 def to_entities(mentions: list[Mention], lex: Lexicon) -> list[Entity]:
     """Group mentions into entities: surnames fold into the fullest name that ends with them."""
-    full_names: dict[str, str] = {}  # key -> type, for persons with 2+ words
-    for mention in mentions:
-        key = facet_key(mention.surface)
-        if mention.type == "person" and " " in key:
-            full_names[key] = mention.type
+    keyed = [(mention, facet_key(mention.surface)) for mention in mentions]
+    full_names = {key for mention, key in keyed if mention.type == "person" and " " in key}
     surname_owner: dict[str, str] = {}
     for key in sorted(full_names, key=len, reverse=True):
         surname_owner.setdefault(key.split()[-1], key)
 
     grouped: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    for mention in mentions:
+    for mention, key in keyed:
         if not acceptable(mention.surface, lex):
             continue
-        key = facet_key(mention.surface)
         if mention.type == "person" and " " not in key and key in surname_owner:
             key = surname_owner[key]
             grouped[(mention.type, key)][None] += 1  # counts toward the full name, not its display
