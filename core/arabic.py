@@ -13,11 +13,14 @@ import re
 import unicodedata
 from functools import lru_cache
 
-# Harakat, tanwin, shadda, sukun, superscript alef, Quranic marks.
-_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
+# Harakat, tanwin, shadda, sukun, superscript alef, Quranic marks (a character-class body, for patterns).
+DIACRITIC_CHARS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
+_DIACRITICS = re.compile(f"[{DIACRITIC_CHARS}]")
 TATWEEL = "\u0640"
-# Control and format characters (bidi marks, zero-width joiners) that arrive with scraped text.
-_INVISIBLE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# Control and format characters (bidi marks, zero-width joiners) that arrive with scraped text, and lone
+# surrogates (half of a broken \uXXXX pair in the input JSON: no character at all).
+_INVISIBLE = re.compile(
+    "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
 _FOLD = str.maketrans({
     "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا",
     "ى": "ي", "ئ": "ي", "ؤ": "و", "ة": "ه",

@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, compress
 from typing import NamedTuple
 
-from core.arabic import clitic_readings, normalize, strip_article
-
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
-
+from core.arabic import DIACRITIC_CHARS, clitic_readings, normalize, strip_article, strip_marks
 
 def match_key(norm: str) -> str:
     """How a normalized word is compared against word lists: the article dropped."""
@@ -30,16 +27,54 @@ class Token(NamedTuple):
     readings: tuple[tuple[str, str], ...]  # (reading, its key) for each clitic reading, the word itself first
     gap: bool  # punctuation (not just spaces) separates it from the previous token
     keyset: frozenset[str]  # the keys of all readings, for quick "could this word be X" tests
+    plain: str  # as written without diacritics and tatweel: what a facet displays
 
 
-@lru_cache(maxsize=200_000)
-def _token(word: str, gap: bool) -> Token:
+class WordMemo(dict):
+    """A per-process memo of a function of one word, bounded so memory stays flat on any corpus (news
+    vocabulary is Zipfian: the words worth remembering are met early). Look-ups through `map(memo.__getitem__,
+    words)` stay in C for every word already seen."""
+
+    def __init__(self, compute, bound: int = 200_000):
+        super().__init__()
+        self.compute = compute
+        self.bound = bound
+
+    def __missing__(self, word):
+        value = self.compute(word)
+        if len(self) < self.bound:
+            self[word] = value
+        return value
+
+
+def _token(word: str) -> Token:
     norm = normalize(word)
     readings = tuple((r, match_key(r)) for r in clitic_readings(norm))
-    return Token(word, norm, match_key(norm), readings, gap, frozenset(k for _, k in readings))
+    plain = strip_marks(word)
+    return Token(word, norm, match_key(norm), readings, False, frozenset(k for _, k in readings),
+                 word if plain == word else plain)
 
 
-_SPLIT = re.compile(r"([^\W_]+)", re.UNICODE)
+_TOKENS = WordMemo(_token)
+_GAPPED = WordMemo(lambda word: _TOKENS[word]._replace(gap=True))
+
+
+def word_token(word: str) -> Token:
+    """The Token of one word as written (no gap before it)."""
+    return _TOKENS[word]
+
+
+# A word: letters and digits with the diacritics, tatweel and joiners written inside it (مُحَمَّد is one word, as
+# the engine's tokenizer sees it); a stray mark with no letter before it is punctuation. Not `_`, which joins
+# hashtag words (#رؤية_2030). The pattern that need not exclude `_` is twice as fast: it serves texts without one.
+_INSIDE = f"{DIACRITIC_CHARS}\u0640\u200c\u200d"
+_SPLIT_FAST = re.compile(f"(\\w[\\w{_INSIDE}]*)")
+_SPLIT_EXACT = re.compile(f"([^\\W_](?:[^\\W_]|[{_INSIDE}])*)")
+
+
+def _split(text: str) -> list[str]:
+    """separator, word, separator, word, …, separator (re.split with a capturing group)."""
+    return (_SPLIT_EXACT if "_" in text else _SPLIT_FAST).split(text)
 
 
 def _gap(separator: str) -> bool:
@@ -49,18 +84,23 @@ def _gap(separator: str) -> bool:
 @lru_cache(maxsize=16)
 def tokenize(text: str) -> tuple[Token, ...]:
     # split() with a capturing group alternates separator, word, separator, …: no match objects to build.
-    parts = _SPLIT.split(text)
-    gaps = [separator != " " and _gap(separator) for separator in parts[0:-1:2]]  # one space: the usual case
-    return tuple(map(_token, parts[1::2], gaps))
+    parts = _split(text)
+    words = parts[1::2]
+    tokens = list(map(_TOKENS.__getitem__, words))
+    separators = parts[0:-1:2]
+    for i in compress(range(len(separators)), map(" ".__ne__, separators)):  # one space: the usual case
+        if _gap(separators[i]):
+            tokens[i] = _GAPPED[words[i]]
+    return tuple(tokens)
 
 
 def spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each token of `tokenize(text)`, for mapping mentions back onto the text."""
-    bounds = list(accumulate(map(len, _SPLIT.split(text))))  # bounds[2i] = start of word i, bounds[2i+1] its end
+    bounds = list(accumulate(map(len, _split(text))))  # bounds[2i] = start of word i, bounds[2i+1] its end
     return list(zip(bounds[0::2], bounds[1::2]))
 
 
 def article_tokens(title: str, body: str) -> tuple[tuple[Token, ...], int]:
     """One token sequence for an article (body after the title, across a line break) and how many tokens
     the title has. Cached, so the entity and topic stages share one tokenization."""
-    return tokenize(f"{title}\n{body}"), len(_SPLIT.split(title)) // 2
+    return tokenize(f"{title}\n{body}"), len(_split(title)) // 2

@@ -11,12 +11,16 @@ from __future__ import annotations
 import json
 from collections import Counter
 from functools import lru_cache
+from itertools import compress
+from operator import attrgetter
 from pathlib import Path
 
 from core.arabic import normalize
 from core.taxonomy import topic_id, topics
 from indexer.article import Article
-from indexer.enrich.tokens import Token, article_tokens, match_key
+from indexer.enrich.tokens import Token, WordMemo, article_tokens, match_key, word_token
+
+_TEXT = attrgetter("text")
 
 KEYWORDS = Path(__file__).parent / "data" / "topic_keywords.json"
 TITLE_WEIGHT = 3.0
@@ -41,20 +45,20 @@ def _keyword_index() -> dict[str, list[tuple[tuple[str, ...], frozenset[str]]]]:
     return index
 
 
-_NO_KEYWORD: set[str] = set()
+def _may_open_keyword(word: str) -> bool:
+    index = _keyword_index()
+    return any(first in index for _, first in word_token(word).readings)
+
+
+_OPENS_KEYWORD = WordMemo(_may_open_keyword)  # decided once per distinct word, per process
 
 
 def evidence(tokens: tuple[Token, ...], weight: float, scores: Counter) -> None:
     index = _keyword_index()
     hits: Counter = Counter()
     count = len(tokens)
-    for i, token in enumerate(tokens):
-        if token.text in _NO_KEYWORD:
-            continue
-        if not any(first in index for _, first in token.readings):
-            if len(_NO_KEYWORD) < 200_000:
-                _NO_KEYWORD.add(token.text)  # remembered per process: the vocabulary repeats
-            continue
+    for i in compress(range(count), map(_OPENS_KEYWORD.__getitem__, map(_TEXT, tokens))):
+        token = tokens[i]
         for _, first in token.readings:
             candidates = index.get(first)
             if not candidates:

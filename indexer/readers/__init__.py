@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Protocol
 
+import orjson
+
 
 @dataclass(frozen=True)
 class RawRecord:
@@ -43,6 +45,12 @@ def open_text_lines(path: Path) -> Iterator[tuple[int, bytes]]:
 
 
 def parse_json_line(path: Path, number: int, line: bytes) -> tuple[object, str | None]:
+    try:
+        value = orjson.loads(line)  # fast path; any line it refuses gets the standard library's verdict below
+    except orjson.JSONDecodeError:
+        value = None
+    if value is not None:
+        return (value, None) if isinstance(value, dict) else (value, f"expected a JSON object, got {type(value).__name__}")
     try:
         text = line.decode("utf-8")
     except UnicodeDecodeError as error:

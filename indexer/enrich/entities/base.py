@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from core.arabic import strip_marks
 from indexer.enrich.tokens import Token
 
 TYPES = ("person", "organization", "location")
@@ -20,7 +19,7 @@ class Mention:
 
 def surface_without_prefix(token: Token, reading: str) -> str:
     """The written form of `token` with the clitic letters that `reading` dropped removed."""
-    written = strip_marks(token.text)
+    written = token.plain
     dropped = len(token.norm) - len(reading)
     if dropped <= 0 or len(written) != len(token.norm):
         return written if dropped <= 0 else reading

@@ -8,13 +8,19 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from itertools import compress
+from operator import attrgetter, not_
 
 from core.arabic import facet_key, normalize
 from indexer.article import Entity
 from indexer.enrich.entities.base import Mention, Token, mention_surface
 from indexer.enrich.entities.lexicon import Lexicon
-from indexer.enrich.tokens import match_key
+from indexer.enrich.tokens import WordMemo, match_key
 
+_KEY = attrgetter("key")
+_KEYSET = attrgetter("keyset")
+# A mention's words keyed as tokens are (names recur across articles, so computed once per surface form).
+_surface_keys = WordMemo(lambda surface: tuple(match_key(w) for w in normalize(surface).split()), bound=100_000)
 _TRAILING_PREPOSITIONS = frozenset({"في", "من", "علي", "الي", "عن", "مع", "ب", "ل", "و"})
 
 
@@ -22,11 +28,11 @@ def propagate(tokens: list[Token], mentions: list[Mention], lex: Lexicon) -> lis
     """Add mentions for later recurrences of names already found in the same text."""
     if not mentions:
         return mentions
-    keys = [t.key for t in tokens]
+    keys = list(map(_KEY, tokens))
     taken = {k for m in mentions for k in range(m.first, m.last + 1)}
     patterns: dict[tuple[str, ...], Mention] = {}
     for mention in mentions:
-        words = tuple(match_key(w) for w in normalize(mention.surface).split())
+        words = _surface_keys[mention.surface]
         patterns.setdefault(words, mention)
         if mention.type == "person" and len(words) >= 2:
             surname = words[-1]
@@ -37,7 +43,8 @@ def propagate(tokens: list[Token], mentions: list[Mention], lex: Lexicon) -> lis
         by_first[words[0]].append(words)
     added: list[Mention] = []
     firsts = set(by_first)  # a set, so isdisjoint walks the smaller side
-    for i in [i for i, t in enumerate(tokens) if not firsts.isdisjoint(t.keyset)]:
+    # Positions whose word may open a known name, found without a Python-level pass over every token.
+    for i in compress(range(len(tokens)), map(not_, map(firsts.isdisjoint, map(_KEYSET, tokens)))):
         if i in taken:
             continue
         token = tokens[i]
@@ -45,7 +52,7 @@ def propagate(tokens: list[Token], mentions: list[Mention], lex: Lexicon) -> lis
             candidates = by_first.get(key)
             if not candidates:
                 continue
-            hit = next((w for w in candidates if _matches(w, keys, tokens, i, taken)), None)
+            hit = next((w for w in candidates if len(w) == 1 or _matches(w, keys, tokens, i, taken)), None)
             if hit:
                 source = patterns[hit]
                 last = i + len(hit) - 1
@@ -57,15 +64,15 @@ def propagate(tokens: list[Token], mentions: list[Mention], lex: Lexicon) -> lis
 
 
 def _matches(words, keys, tokens, i, taken) -> bool:
+    """Whether the words after the first (which matched) follow at i, unbroken and not already taken."""
     end = i + len(words)
-    return end <= len(tokens) and all(
-        (k == 0 or (keys[i + k] == words[k] and not tokens[i + k].gap)) and (i + k) not in taken
-        for k in range(len(words))
-    )
+    return (tuple(keys[i + 1:end]) == words[1:] and not any(tokens[k].gap for k in range(i + 1, end))
+            and taken.isdisjoint(range(i + 1, end)))
 
 
-def acceptable(name: str, lex: Lexicon) -> bool:
-    key = facet_key(name)
+def acceptable(name: str, lex: Lexicon, key: str | None = None) -> bool:
+    """Whether a mention may become a facet value (`key`: its facet key, when already computed)."""
+    key = key or facet_key(name)
     words = key.split()
     if not words or len(key.replace(" ", "")) < 2:
         return False
@@ -84,7 +91,7 @@ def to_entities(mentions: list[Mention], lex: Lexicon) -> list[Entity]:
 
     grouped: dict[tuple[str, str], Counter] = defaultdict(Counter)
     for mention, key in keyed:
-        if not acceptable(mention.surface, lex):
+        if not acceptable(mention.surface, lex, key):
             continue
         if mention.type == "person" and " " not in key and key in surname_owner:
             key = surname_owner[key]

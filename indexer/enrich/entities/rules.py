@@ -13,11 +13,17 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from itertools import compress
+from operator import attrgetter
+from typing import NamedTuple
 
 from core.arabic import facet_key
 from indexer.enrich.entities.base import Mention, Token, mention_surface
 from indexer.enrich.entities.lexicon import Lexicon, lexicon
-from indexer.enrich.tokens import match_key
+from indexer.enrich.tokens import WordMemo, match_key, word_token
+
+_TEXT = attrgetter("text")
+_KEY = attrgetter("key")
 
 _HAS_DIGIT = re.compile(r"\d").search
 # Words that only describe a body (general, supreme, security …): a head with nothing else is no name.
@@ -43,6 +49,22 @@ _PRIORITY = {"gazetteer": 0, "org_head": 1, "title": 2, "given_name": 3, "place_
 _AFTER_SPEAKER = frozenset({"ان", "انه", "انها", "في", "امس", "اليوم", "خلال", "لدي", "عقب", "بعد", "ل", "من"})
 
 
+class _Cue(NamedTuple):
+    """One reading of a word and the rules it can open."""
+
+    reading: str
+    key: str
+    organization: bool  # first word of a listed organization
+    place: bool  # first word of a listed place
+    type_noun: bool  # صحيفة، شركة …: a proper name follows
+    org_head: bool  # وزارة، هيئة …: opens an organization
+    title: bool  # first word of a title or office
+    given_name: bool
+    nationality: bool
+    speech_verb: bool
+    place_trigger: bool  # مدينة، محافظة … (without the article)
+
+
 def _index_by_first(table: dict[tuple[str, ...], str]) -> dict[str, list[tuple[str, ...]]]:
     index: dict[str, list[tuple[str, ...]]] = defaultdict(list)
     for phrase in table:
@@ -58,70 +80,67 @@ class RuleExtractor:
         self._places = _index_by_first(self.lex.locations)
         self._orgs = _index_by_first(self.lex.organizations)
         self._titles = _index_by_first(self.lex.titles)
-        self._triggers: dict[str, bool] = {}  # word as written -> can it start any rule
+        self._cues = WordMemo(self._word_cues)  # word as written -> the rules it can open
 
     # -- public --------------------------------------------------------------------------------------------
     def extract(self, tokens: list[Token]) -> list[Mention]:
-        keys = [t.key for t in tokens]
+        keys = list(map(_KEY, tokens))
         # (-length, priority, first, last, type, reading of the first word); surfaces only for the chosen ones
         candidates: list[tuple[int, int, int, int, str, str | None]] = []
 
         def add(kind: str, etype: str, first: int, last: int, reading: str | None = None, name: str | None = None):
             candidates.append((first - last - 1, _PRIORITY[kind], first, last, etype, reading, name))
 
-        triggers = self._triggers
-        for i, token in enumerate(tokens):
-            # Most words trigger no rule: decide that once per distinct word, not once per occurrence.
-            fires = triggers.get(token.text)
-            if fires is None:
-                fires = self._can_trigger(token)
-                if len(triggers) < 200_000:  # bounded, so memory stays flat on any corpus
-                    triggers[token.text] = fires
-            if not fires:
-                continue
-            for reading, key in token.readings:
-                for table, names, etype in ((self._orgs, self.lex.organizations, "organization"),
-                                            (self._places, self.lex.locations, "location")):
-                    length = self._phrase_at(table, key, keys, tokens, i) if key in table else 0
+        # Which rules a word can open is decided once per distinct word (its cues); the loop visits only the
+        # words that have some, without a Python-level pass over the others.
+        cues_at = list(map(self._cues.__getitem__, map(_TEXT, tokens)))
+        for i in compress(range(len(tokens)), cues_at):
+            token = tokens[i]
+            for cue in cues_at[i]:
+                reading, key = cue.reading, cue.key
+                for listed, table, names, etype in (
+                        (cue.organization, self._orgs, self.lex.organizations, "organization"),
+                        (cue.place, self._places, self.lex.locations, "location")):
+                    length = self._phrase_at(table, key, keys, tokens, i) if listed else 0
                     if length:
                         phrase = (key, *keys[i + 1:i + length])
                         alias_of = names.get(phrase)  # the listed name when this is a declared alias
                         add("gazetteer", etype, i, i + length - 1, reading,
                             alias_of if alias_of and facet_key(alias_of) != facet_key(" ".join(phrase)) else None)
-                if key in _TYPE_NOUNS and i + 1 < len(tokens) and (
+                if cue.type_noun and i + 1 < len(tokens) and (
                         key in _MEDIA or not tokens[i + 1].norm.startswith("ال")):
                     # صحيفة «الوفاق»، شركة توتال، قناة الجزيرة: the name after the kind of body, not the kind
                     span = self._proper_name_after(tokens, keys, i + 1, definite=key in _MEDIA)
                     if span:
                         add("type_noun", "organization", *span)
                     continue
-                if key in self.lex.org_heads:
+                if cue.org_head:
                     last = self._org_complement(tokens, keys, i)
                     if last > i and not self._described_only(reading, tokens[i + 1:last + 1]):
                         add("org_head", "organization", i, last, reading)
-                title_length = self._phrase_at(self._titles, key, keys, tokens, i) if key in self._titles else 0
+                title_length = self._phrase_at(self._titles, key, keys, tokens, i) if cue.title else 0
                 if title_length == 1 and self.lex.titles[(key,)].startswith("ال") and not reading.startswith("ال"):
                     title_length = 0  # الصحفي is a title, صحفي an adjective (مؤتمر صحفي)
                 if title_length:
                     span = self._name_after(tokens, keys, i + title_length, after_title=True)
                     if span:
                         add("title", "person", *span)
-                if reading in self.lex.first_names and "ى" not in token.text:
+                if cue.given_name:
                     span = self._name_after(tokens, keys, i, after_title=False)
                     if span and span[1] > span[0]:
                         add("given_name", "person", span[0], span[1], reading)
-                if (reading in self.lex.nationalities and i + 1 < len(tokens) and not tokens[i + 1].gap
+                if (cue.nationality and i + 1 < len(tokens) and not tokens[i + 1].gap
                         and not tokens[i + 1].norm.startswith("ال")
                         and (i == 0 or token.gap or not tokens[i - 1].norm.startswith("ال"))):
                     # الفرنسي جيولي after a verb or preposition; not الاقتصاد الإسرائيلي (an adjective)
                     span = self._name_after(tokens, keys, i + 1, after_title=True)
                     if span:
                         add("nationality", "person", *span)
-                if reading in self.lex.speech_verbs and i + 1 < len(tokens) and not tokens[i + 1].gap:
+                if cue.speech_verb and i + 1 < len(tokens) and not tokens[i + 1].gap:
                     span = self._speaker_after(tokens, keys, i + 1)
                     if span:
                         add("speaker", "person", *span)
-                if (key in _PLACE_TRIGGERS and not reading.startswith("ال") and i + 1 < len(tokens)
+                if (cue.place_trigger and i + 1 < len(tokens)
                         and not tokens[i + 1].gap and self._is_name_word(tokens, keys, i + 1, 0)):
                     add("place_trigger", "location", i + 1, i + 1)
         return self._resolve(tokens, candidates)
@@ -145,14 +164,18 @@ class RuleExtractor:
             return None
         return k, last - 1
 
-    def _can_trigger(self, token: Token) -> bool:
+    def _word_cues(self, word: str) -> tuple[_Cue, ...]:
+        """The readings of a word that can open some rule, with the rules each can open (empty: none)."""
         lex = self.lex
-        for reading, key in token.readings:
-            if (key in self._orgs or key in self._places or key in lex.org_heads or key in self._titles
-                    or reading in lex.first_names or reading in lex.nationalities or reading in lex.speech_verbs
-                    or key in _PLACE_TRIGGERS or key in _TYPE_NOUNS):
-                return True
-        return False
+        cues = []
+        for reading, key in word_token(word).readings:
+            cue = _Cue(reading, key, key in self._orgs, key in self._places, key in _TYPE_NOUNS, key in lex.org_heads,
+                       key in self._titles, reading in lex.first_names and "ى" not in word,
+                       reading in lex.nationalities, reading in lex.speech_verbs,
+                       key in _PLACE_TRIGGERS and not reading.startswith("ال"))
+            if any(cue[2:]):
+                cues.append(cue)
+        return tuple(cues)
 
     # -- pieces --------------------------------------------------------------------------------------------
     def _phrase_at(self, table, key, keys, tokens, i) -> int:
