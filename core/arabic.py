@@ -41,8 +41,15 @@ def strip_marks(text: str) -> str:
     return _DIACRITICS.sub("", strip_invisible(text))
 
 
+# Text of bare Arabic letters only (no marks, tatweel, spaces, presentation forms): most words. For these the
+# normal form is the letter folding alone.
+_BARE_LETTERS = re.compile("[\u0621-\u063a\u0641-\u064a]+").fullmatch
+
+
 def normalize(text: str) -> str:
     """Orthographic normal form: the same word spelled in different ways maps to one string."""
+    if _BARE_LETTERS(text):
+        return text.translate(_FOLD)
     text = unicodedata.normalize("NFKC", strip_marks(text))
     return _SPACE.sub(" ", text.translate(_FOLD)).strip().lower()
 

@@ -26,8 +26,13 @@ class Token(NamedTuple):
     key: str  # match_key(norm)
     readings: tuple[tuple[str, str], ...]  # (reading, its key) for each clitic reading, the word itself first
     gap: bool  # punctuation (not just spaces) separates it from the previous token
-    keyset: frozenset[str]  # the keys of all readings, for quick "could this word be X" tests
+    keyset: tuple[str, ...]  # the distinct keys of all readings, for quick "could this word be X" tests
     plain: str  # as written without diacritics and tatweel: what a facet displays
+
+
+# Distinct word forms remembered per process. Half of this corpus (what one of two workers sees) has ~216,000;
+# a word beyond the bound is still handled, only computed again when it recurs. ~450 bytes a word.
+VOCABULARY = 300_000
 
 
 class WordMemo(dict):
@@ -35,7 +40,7 @@ class WordMemo(dict):
     vocabulary is Zipfian: the words worth remembering are met early). Look-ups through `map(memo.__getitem__,
     words)` stay in C for every word already seen."""
 
-    def __init__(self, compute, bound: int = 200_000):
+    def __init__(self, compute, bound: int = VOCABULARY):
         super().__init__()
         self.compute = compute
         self.bound = bound
@@ -47,12 +52,15 @@ class WordMemo(dict):
         return value
 
 
+def _same(value: str, word: str) -> str:
+    return word if value == word else value  # one string object where forms coincide: a smaller vocabulary
+
+
 def _token(word: str) -> Token:
-    norm = normalize(word)
+    norm = _same(normalize(word), word)
     readings = tuple((r, match_key(r)) for r in clitic_readings(norm))
-    plain = strip_marks(word)
-    return Token(word, norm, match_key(norm), readings, False, frozenset(k for _, k in readings),
-                 word if plain == word else plain)
+    keyset = tuple(dict.fromkeys(k for _, k in readings))
+    return Token(word, norm, readings[0][1], readings, False, keyset, _same(strip_marks(word), word))
 
 
 _TOKENS = WordMemo(_token)
