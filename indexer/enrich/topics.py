@@ -45,32 +45,30 @@ def _keyword_index() -> dict[str, list[tuple[tuple[str, ...], frozenset[str]]]]:
     return index
 
 
-def _may_open_keyword(word: str) -> bool:
+def _keywords_opened(word: str) -> tuple:
+    """The keyword phrases a word may open, longest first for each of its readings (empty: none)."""
     index = _keyword_index()
-    return any(first in index for _, first in word_token(word).readings)
+    return tuple(index[first] for _, first in word_token(word).readings if first in index)
 
 
-_OPENS_KEYWORD = WordMemo(_may_open_keyword)  # decided once per distinct word, per process
+_OPENED = WordMemo(_keywords_opened)  # decided once per distinct word, per process
 
 
 def evidence(tokens: tuple[Token, ...], weight: float, scores: Counter) -> None:
-    index = _keyword_index()
     hits: Counter = Counter()
     count = len(tokens)
-    for i in compress(range(count), map(_OPENS_KEYWORD.__getitem__, map(_TEXT, tokens))):
-        token = tokens[i]
-        for _, first in token.readings:
-            candidates = index.get(first)
-            if not candidates:
-                continue
+    opened = list(map(_OPENED.__getitem__, map(_TEXT, tokens)))
+    for i in compress(range(count), opened):
+        found = None
+        for candidates in opened[i]:  # the first reading with a matching phrase wins
             for phrase, topic_ids in candidates:
                 end = i + len(phrase)
-                if end <= count and all(tokens[i + k].key == phrase[k] for k in range(1, len(phrase))):
-                    hits[phrase, topic_ids] += 1
+                if end == i + 1 or (end <= count and all(tokens[i + k].key == phrase[k] for k in range(1, len(phrase)))):
+                    found = phrase, topic_ids
                     break
-            else:
-                continue
-            break
+            if found:
+                hits[found] += 1
+                break
     for (_, topic_ids), found in hits.items():
         for topic in topic_ids:
             scores[topic] += weight * min(found, MAX_HITS_PER_KEYWORD)

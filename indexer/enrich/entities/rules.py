@@ -98,15 +98,10 @@ class RuleExtractor:
             token = tokens[i]
             for cue in cues_at[i]:
                 reading, key = cue.reading, cue.key
-                for listed, table, names, etype in (
-                        (cue.organization, self._orgs, self.lex.organizations, "organization"),
-                        (cue.place, self._places, self.lex.locations, "location")):
-                    length = self._phrase_at(table, key, keys, tokens, i) if listed else 0
-                    if length:
-                        phrase = (key, *keys[i + 1:i + length])
-                        alias_of = names.get(phrase)  # the listed name when this is a declared alias
-                        add("gazetteer", etype, i, i + length - 1, reading,
-                            alias_of if alias_of and facet_key(alias_of) != facet_key(" ".join(phrase)) else None)
+                if cue.organization:
+                    self._listed(self._orgs, self.lex.organizations, "organization", tokens, keys, i, cue, add)
+                if cue.place:
+                    self._listed(self._places, self.lex.locations, "location", tokens, keys, i, cue, add)
                 if cue.type_noun and i + 1 < len(tokens) and (
                         key in _MEDIA or not tokens[i + 1].norm.startswith("ال")):
                     # صحيفة «الوفاق»، شركة توتال، قناة الجزيرة: the name after the kind of body, not the kind
@@ -144,6 +139,16 @@ class RuleExtractor:
                         and not tokens[i + 1].gap and self._is_name_word(tokens, keys, i + 1, 0)):
                     add("place_trigger", "location", i + 1, i + 1)
         return self._resolve(tokens, candidates)
+
+    def _listed(self, table, names, etype: str, tokens, keys, i: int, cue: _Cue, add) -> None:
+        """A gazetteer phrase starting at token i (first word read as `cue`), displayed as its listed name when
+        it is a declared alias."""
+        length = self._phrase_at(table, cue.key, keys, tokens, i)
+        if length:
+            phrase = (cue.key, *keys[i + 1:i + length])
+            alias_of = names.get(phrase)
+            add("gazetteer", etype, i, i + length - 1, cue.reading,
+                alias_of if alias_of and facet_key(alias_of) != facet_key(" ".join(phrase)) else None)
 
     def _proper_name_after(self, tokens, keys, k: int, *, definite: bool = False):
         """1-3 article-less name words that visibly end (punctuation, a function word, the end); media names
