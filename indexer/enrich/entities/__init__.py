@@ -5,6 +5,8 @@ over the title and body, propagates names within the article and canonicalizes t
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 from indexer.article import Article, Entity
 from indexer.enrich.entities.base import Extractor, Mention, Token
 from indexer.enrich.tokens import article_tokens, tokenize
@@ -25,11 +27,11 @@ def default_extractor() -> Extractor:
     return RuleExtractor()
 
 
-def extract_mentions(text: str, extractor: Extractor) -> tuple[list[Token], list[Mention]]:
-    return mentions_in(list(tokenize(text)), extractor)
+def extract_mentions(text: str, extractor: Extractor) -> tuple[Sequence[Token], list[Mention]]:
+    return mentions_in(tokenize(text), extractor)
 
 
-def mentions_in(tokens: list[Token], extractor: Extractor) -> tuple[list[Token], list[Mention]]:
+def mentions_in(tokens: Sequence[Token], extractor: Extractor) -> tuple[Sequence[Token], list[Mention]]:
     return tokens, propagate(tokens, extractor.extract(tokens), lexicon())
 
 
@@ -41,7 +43,7 @@ class EntityStage:
 
     def entities(self, title: str, body: str) -> list[Entity]:
         # Title and body as one text so that a name in the title propagates into the body.
-        _, mentions = mentions_in(list(article_tokens(title, body)[0]), self.extractor)
+        _, mentions = mentions_in(article_tokens(title, body)[0], self.extractor)
         return to_entities(mentions, lexicon())
 
     def apply(self, article: Article) -> Article:

@@ -1,16 +1,14 @@
 """What every entity extractor produces, and the interface it implements."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from indexer.enrich.tokens import Token
 
 TYPES = ("person", "organization", "location")
 
 
-@dataclass(frozen=True)
-class Mention:
+class Mention(NamedTuple):  # a NamedTuple: articles make tens of them, and tuples are cheap to build
     type: str
     first: int  # token index
     last: int  # token index, inclusive

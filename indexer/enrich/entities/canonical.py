@@ -8,8 +8,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from itertools import compress
-from operator import attrgetter, not_
+from operator import attrgetter
 
 from core.arabic import facet_key, normalize
 from indexer.article import Entity
@@ -43,8 +42,14 @@ def propagate(tokens: list[Token], mentions: list[Mention], lex: Lexicon) -> lis
         by_first[words[0]].append(words)
     added: list[Mention] = []
     firsts = set(by_first)  # a set, so isdisjoint walks the smaller side
-    # Positions whose word may open a known name, found without a Python-level pass over every token.
-    for i in compress(range(len(tokens)), map(not_, map(firsts.isdisjoint, map(_KEYSET, tokens)))):
+    # Positions whose word may open a known name: list.index finds each next one in C, skipping the rest.
+    elsewhere = list(map(firsts.isdisjoint, map(_KEYSET, tokens)))
+    i = -1
+    while True:
+        try:
+            i = elsewhere.index(False, i + 1)
+        except ValueError:
+            break
         if i in taken:
             continue
         token = tokens[i]
