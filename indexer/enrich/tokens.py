@@ -6,8 +6,9 @@ a text is tokenized once and shared by the entity and topic stages.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import accumulate, compress
+from operator import attrgetter
 from typing import NamedTuple
 
 from core.arabic import DIACRITIC_CHARS, clitic_readings, normalize, strip_article, strip_marks
@@ -89,8 +90,21 @@ def _gap(separator: str) -> bool:
     return bool(separator) and (not separator.isspace() or "\n" in separator)
 
 
+class Tokens(tuple):
+    """The tokens of one text (a tuple of Token), with the columns that several stages scan computed once."""
+
+    words: list[str]  # each token as written
+
+    @cached_property
+    def keys(self) -> list[str]:
+        return list(map(_KEY, self))
+
+
+_KEY = attrgetter("key")
+
+
 @lru_cache(maxsize=16)
-def tokenize(text: str) -> tuple[Token, ...]:
+def tokenize(text: str) -> Tokens:
     # split() with a capturing group alternates separator, word, separator, …: no match objects to build.
     parts = _split(text)
     words = parts[1::2]
@@ -99,7 +113,9 @@ def tokenize(text: str) -> tuple[Token, ...]:
     for i in compress(range(len(separators)), map(" ".__ne__, separators)):  # one space: the usual case
         if _gap(separators[i]):
             tokens[i] = _GAPPED[words[i]]
-    return tuple(tokens)
+    result = Tokens(tokens)
+    result.words = words
+    return result
 
 
 def spans(text: str) -> list[tuple[int, int]]:
@@ -108,7 +124,7 @@ def spans(text: str) -> list[tuple[int, int]]:
     return list(zip(bounds[0::2], bounds[1::2]))
 
 
-def article_tokens(title: str, body: str) -> tuple[tuple[Token, ...], int]:
+def article_tokens(title: str, body: str) -> tuple[Tokens, int]:
     """One token sequence for an article (body after the title, across a line break) and how many tokens
     the title has. Cached, so the entity and topic stages share one tokenization."""
     return tokenize(f"{title}\n{body}"), len(_split(title)) // 2

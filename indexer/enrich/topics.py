@@ -12,15 +12,12 @@ import json
 from collections import Counter
 from functools import lru_cache
 from itertools import compress
-from operator import attrgetter
 from pathlib import Path
 
 from core.arabic import normalize
 from core.taxonomy import topic_id, topics
 from indexer.article import Article
-from indexer.enrich.tokens import Token, WordMemo, article_tokens, match_key, word_token
-
-_TEXT = attrgetter("text")
+from indexer.enrich.tokens import Tokens, WordMemo, article_tokens, match_key, word_token
 
 KEYWORDS = Path(__file__).parent / "data" / "topic_keywords.json"
 TITLE_WEIGHT = 3.0
@@ -54,16 +51,18 @@ def _keywords_opened(word: str) -> tuple:
 _OPENED = WordMemo(_keywords_opened)  # decided once per distinct word, per process
 
 
-def evidence(tokens: tuple[Token, ...], weight: float, scores: Counter) -> None:
+def evidence(tokens: Tokens, start: int, stop: int, weight: float, scores: Counter) -> None:
+    """Keyword evidence from tokens[start:stop] (a phrase must end inside that window)."""
     hits: Counter = Counter()
-    count = len(tokens)
-    opened = list(map(_OPENED.__getitem__, map(_TEXT, tokens)))
-    for i in compress(range(count), opened):
+    keys = tokens.keys
+    opened = tokens.words[start:stop]
+    opened = list(map(_OPENED.__getitem__, opened))
+    for i in compress(range(start, stop), opened):
         found = None
-        for candidates in opened[i]:  # the first reading with a matching phrase wins
+        for candidates in opened[i - start]:  # the first reading with a matching phrase wins
             for phrase, topic_ids in candidates:
                 end = i + len(phrase)
-                if end == i + 1 or (end <= count and all(tokens[i + k].key == phrase[k] for k in range(1, len(phrase)))):
+                if end == i + 1 or (end <= stop and tuple(keys[i + 1:end]) == phrase[1:]):
                     found = phrase, topic_ids
                     break
             if found:
@@ -77,8 +76,8 @@ def evidence(tokens: tuple[Token, ...], weight: float, scores: Counter) -> None:
 def classify(title: str, body: str) -> list[str]:
     scores: Counter = Counter()
     tokens, in_title = article_tokens(title, body)
-    evidence(tokens[:in_title], TITLE_WEIGHT, scores)
-    evidence(tokens[in_title:in_title + BODY_TOKENS], 1.0, scores)
+    evidence(tokens, 0, in_title, TITLE_WEIGHT, scores)
+    evidence(tokens, in_title, min(len(tokens), in_title + BODY_TOKENS), 1.0, scores)
     taxonomy = topics()
     top_scores = Counter({t: s for t, s in scores.items() if taxonomy[t].parent is None})
     for topic, score in scores.items():

@@ -5,11 +5,9 @@ over the title and body, propagates names within the article and canonicalizes t
 """
 from __future__ import annotations
 
-from typing import Sequence
-
 from indexer.article import Article, Entity
-from indexer.enrich.entities.base import Extractor, Mention, Token
-from indexer.enrich.tokens import article_tokens, tokenize
+from indexer.enrich.entities.base import Extractor, Mention
+from indexer.enrich.tokens import Tokens, article_tokens, tokenize
 from indexer.enrich.entities.canonical import propagate, to_entities
 from indexer.enrich.entities.lexicon import lexicon
 from indexer.enrich.entities.rules import RuleExtractor
@@ -27,11 +25,11 @@ def default_extractor() -> Extractor:
     return RuleExtractor()
 
 
-def extract_mentions(text: str, extractor: Extractor) -> tuple[Sequence[Token], list[Mention]]:
+def extract_mentions(text: str, extractor: Extractor) -> tuple[Tokens, list[Mention]]:
     return mentions_in(tokenize(text), extractor)
 
 
-def mentions_in(tokens: Sequence[Token], extractor: Extractor) -> tuple[Sequence[Token], list[Mention]]:
+def mentions_in(tokens: Tokens, extractor: Extractor) -> tuple[Tokens, list[Mention]]:
     return tokens, propagate(tokens, extractor.extract(tokens), lexicon())
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import NamedTuple, Protocol
 
-from indexer.enrich.tokens import Token
+from indexer.enrich.tokens import Token, Tokens
 
 TYPES = ("person", "organization", "location")
 
@@ -26,7 +26,7 @@ def surface_without_prefix(token: Token, reading: str) -> str:
     return written[dropped:]
 
 
-def mention_surface(tokens: list[Token], first: int, last: int, reading: str | None = None) -> str:
+def mention_surface(tokens: Tokens, first: int, last: int, reading: str | None = None) -> str:
     """A mention as written, minus the clitics that the first word's `reading` dropped."""
     words = [surface_without_prefix(tokens[first], reading or tokens[first].norm)]
     words += [surface_without_prefix(t, t.norm) for t in tokens[first + 1:last + 1]]
@@ -34,5 +34,5 @@ def mention_surface(tokens: list[Token], first: int, last: int, reading: str | N
 
 
 class Extractor(Protocol):
-    def extract(self, tokens: list[Token]) -> list[Mention]:
+    def extract(self, tokens: Tokens) -> list[Mention]:
         """Mentions found in an article's tokens, non-overlapping, in order."""

@@ -12,22 +12,21 @@ from operator import attrgetter
 
 from core.arabic import facet_key, normalize
 from indexer.article import Entity
-from indexer.enrich.entities.base import Mention, Token, mention_surface
+from indexer.enrich.entities.base import Mention, mention_surface
 from indexer.enrich.entities.lexicon import Lexicon
-from indexer.enrich.tokens import WordMemo, match_key
+from indexer.enrich.tokens import Tokens, WordMemo, match_key
 
-_KEY = attrgetter("key")
 _KEYSET = attrgetter("keyset")
 # A mention's words keyed as tokens are (names recur across articles, so computed once per surface form).
 _surface_keys = WordMemo(lambda surface: tuple(match_key(w) for w in normalize(surface).split()), bound=100_000)
 _TRAILING_PREPOSITIONS = frozenset({"في", "من", "علي", "الي", "عن", "مع", "ب", "ل", "و"})
 
 
-def propagate(tokens: list[Token], mentions: list[Mention], lex: Lexicon) -> list[Mention]:
+def propagate(tokens: Tokens, mentions: list[Mention], lex: Lexicon) -> list[Mention]:
     """Add mentions for later recurrences of names already found in the same text."""
     if not mentions:
         return mentions
-    keys = list(map(_KEY, tokens))
+    keys = tokens.keys
     taken = {k for m in mentions for k in range(m.first, m.last + 1)}
     patterns: dict[tuple[str, ...], Mention] = {}
     for mention in mentions:

@@ -10,6 +10,7 @@ import pickle
 from pathlib import Path
 
 from indexer.enrich.entities.base import Mention, Token, mention_surface
+from indexer.enrich.tokens import Tokens
 from indexer.enrich.entities.lexicon import Lexicon, lexicon
 from indexer.enrich.entities.rules import RuleExtractor
 
@@ -17,7 +18,7 @@ _BIO = {"person": "PERS", "organization": "ORG", "location": "LOC"}
 _TYPES = {v: k for k, v in _BIO.items()}
 
 
-def rule_tags(tokens: list[Token], rules: RuleExtractor) -> list[str]:
+def rule_tags(tokens: Tokens, rules: RuleExtractor) -> list[str]:
     tags = ["O"] * len(tokens)
     for mention in rules.extract(tokens):
         label = _BIO[mention.type]
@@ -93,7 +94,7 @@ class Featurizer:
                 self._words[cache_key] = cached
         return cached
 
-    def __call__(self, tokens: list[Token]) -> list[list[str]]:
+    def __call__(self, tokens: Tokens) -> list[list[str]]:
         words = [self._word(t) for t in tokens]
         rules = rule_tags(tokens, self.rules)
         count = len(tokens)
@@ -111,7 +112,7 @@ class Featurizer:
         return items
 
 
-def tags_to_mentions(tokens: list[Token], tags: list[str]) -> list[Mention]:
+def tags_to_mentions(tokens: Tokens, tags: list[str]) -> list[Mention]:
     mentions, start, label = [], None, None
     for i, tag in enumerate([*tags, "O"]):
         prefix, _, kind = tag.partition("-")
@@ -146,7 +147,7 @@ class CrfExtractor:
         with open(path, "rb") as handle:
             return cls(pickle.load(handle))
 
-    def extract(self, tokens: list[Token]) -> list[Mention]:
+    def extract(self, tokens: Tokens) -> list[Mention]:
         if not tokens:
             return []
         tags = self.model.predict_single(self.featurize(tokens))
@@ -181,7 +182,7 @@ def train(sentences: list[tuple[list[str], list[str]]], out: Path, *, iterations
     X, y = [], []
     for words, gold in sentences:
         text = " ".join(words)
-        tokens = list(tokenize(text))
+        tokens = tokenize(text)
         if not tokens:
             continue
         X.append(featurize(tokens))

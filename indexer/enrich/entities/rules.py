@@ -14,16 +14,12 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from itertools import compress
-from operator import attrgetter
 from typing import NamedTuple
 
 from core.arabic import facet_key
-from indexer.enrich.entities.base import Mention, Token, mention_surface
+from indexer.enrich.entities.base import Mention, mention_surface
 from indexer.enrich.entities.lexicon import Lexicon, lexicon
-from indexer.enrich.tokens import WordMemo, match_key, word_token
-
-_TEXT = attrgetter("text")
-_KEY = attrgetter("key")
+from indexer.enrich.tokens import Tokens, WordMemo, match_key, word_token
 
 _HAS_DIGIT = re.compile(r"\d").search
 # Words that only describe a body (general, supreme, security …): a head with nothing else is no name.
@@ -83,8 +79,8 @@ class RuleExtractor:
         self._cues = WordMemo(self._word_cues)  # word as written -> the rules it can open
 
     # -- public --------------------------------------------------------------------------------------------
-    def extract(self, tokens: list[Token]) -> list[Mention]:
-        keys = list(map(_KEY, tokens))
+    def extract(self, tokens: Tokens) -> list[Mention]:
+        keys = tokens.keys
         # (-length, priority, first, last, type, reading of the first word); surfaces only for the chosen ones
         candidates: list[tuple[int, int, int, int, str, str | None]] = []
 
@@ -93,7 +89,7 @@ class RuleExtractor:
 
         # Which rules a word can open is decided once per distinct word (its cues); the loop visits only the
         # words that have some, without a Python-level pass over the others.
-        cues_at = list(map(self._cues.__getitem__, map(_TEXT, tokens)))
+        cues_at = list(map(self._cues.__getitem__, tokens.words))
         for i in compress(range(len(tokens)), cues_at):
             token = tokens[i]
             for cue in cues_at[i]:
