@@ -8,7 +8,9 @@ from __future__ import annotations
 import gc
 import json
 import multiprocessing
+import queue
 import sys
+import threading
 import time
 from collections import deque
 from contextlib import contextmanager
@@ -28,6 +30,7 @@ from indexer.records import describe, validate_record
 from indexer.rejects import Rejects
 
 BATCH = 64
+READ_AHEAD_BATCHES = 32  # ~2,000 enriched articles waiting for the bulk writer: about one bulk chunk
 
 _stages: list[Stage] | None = None
 
@@ -135,6 +138,13 @@ def enriched(articles: Iterator[Article], workers: int) -> Iterator[tuple[str, b
         for batch in _batches(articles, BATCH):
             yield from enrich_batch(batch)
         return
+    # Enrichment runs ahead of the bulk writer in a thread, so the workers keep going while a bulk request is
+    # at the engine, and the engine gets the next chunk as soon as it answers. Bounded either way.
+    for done in read_ahead(_pooled(articles, workers), depth=READ_AHEAD_BATCHES):
+        yield from done
+
+
+def _pooled(articles: Iterator[Article], workers: int) -> Iterator[list[tuple[str, bytes | None, str | None]]]:
     # Pool.imap would read the whole input ahead; keep at most a few batches in flight instead.
     context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     with context.Pool(workers, initializer=_init_worker) as pool:
@@ -142,9 +152,55 @@ def enriched(articles: Iterator[Article], workers: int) -> Iterator[tuple[str, b
         for batch in _batches(articles, BATCH):
             pending.append(pool.apply_async(enrich_batch, (batch,)))
             if len(pending) >= workers * 3:
-                yield from pending.popleft().get()
+                yield pending.popleft().get()
         while pending:
-            yield from pending.popleft().get()
+            yield pending.popleft().get()
+
+
+_END = object()
+
+
+def read_ahead(items: Iterator, depth: int) -> Iterator:
+    """The items of `items`, produced by a background thread up to `depth` ahead of the consumer. Its
+    exceptions reach the consumer; a consumer that stops early stops it too."""
+    ready: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        ready.put(item, timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            ready.put(_END)
+        except BaseException as error:  # noqa: BLE001 - handed to the consumer, raised there
+            ready.put(error)
+        finally:
+            if stop.is_set() and hasattr(items, "close"):
+                items.close()  # runs the producer's own clean-up (the worker pool) in its thread
+
+    thread = threading.Thread(target=produce, name="akhbar-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = ready.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # let a producer blocked on a full queue see the stop
+            try:
+                ready.get_nowait()
+            except queue.Empty:
+                thread.join(timeout=0.1)
 
 
 def run(es: Elasticsearch, index: str, records: Iterable[RawRecord], rejects: Rejects, *,

@@ -167,3 +167,23 @@ def test_an_enrichment_failure_rejects_one_record_not_the_run(es, test_settings,
     assert summary.indexed == 1 and summary.rejected == 1
     line = json.loads(rejects.read_text())
     assert line["position"] == "line 2" and "enrichment failed: ValueError: boom" in line["reason"]
+
+
+def test_worker_processes_index_the_same_documents_as_in_process(es, test_settings, tmp_path):
+    """The production path: enrichment in worker processes, read ahead of the bulk writer by a thread."""
+    from dataclasses import replace
+
+    rows = [ARTICLE, "{broken", {**ARTICLE, "url": "https://example.test/a/2", "title": "", "body": ""}]
+    path = write_jsonl(tmp_path / "mixed.jsonl", rows)
+    pooled = replace(test_settings, index_workers=2)
+    summary = index_paths(es, pooled, [SAMPLES, path], rejects_path=tmp_path / "rejects.jsonl", progress=False)
+    assert summary.rejected == 2 and summary.indexed == sum(1 for _ in open(SAMPLES, encoding="utf-8")) + 1
+
+    def persons_by_id():
+        es.indices.refresh(index=test_settings.index_alias)
+        hits = es.search(index=test_settings.index_alias, size=100, query={"match_all": {}})["hits"]["hits"]
+        return {hit["_id"]: hit["_source"]["persons"] for hit in hits}
+
+    from_workers = persons_by_id()
+    index_paths(es, test_settings, [SAMPLES, path], progress=False)
+    assert persons_by_id() == from_workers and any(from_workers.values())
