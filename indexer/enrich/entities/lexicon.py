@@ -29,6 +29,7 @@ def _phrases(name: str) -> dict[tuple[str, ...], str]:
 class Lexicon:
     locations: dict[tuple[str, ...], str]
     organizations: dict[tuple[str, ...], str]
+    persons: dict[tuple[str, ...], str]
     titles: dict[tuple[str, ...], str]
     org_heads: frozenset[str]
     first_names: frozenset[str]
@@ -38,15 +39,20 @@ class Lexicon:
     max_phrase: int
 
     def is_stop(self, norm: str) -> bool:
-        return norm in self.stopwords or match_key(norm) in self.stopwords
+        """A function word, also with a conjunction attached (وهو، فإن، ومن)."""
+        if norm in self.stopwords or match_key(norm) in self.stopwords:
+            return True
+        return len(norm) > 2 and norm[0] in "وف" and (norm[1:] in self.stopwords or match_key(norm[1:]) in self.stopwords)
 
 
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
     locations, organizations, titles = _phrases("locations.txt"), _phrases("organizations.txt"), _phrases("titles.txt")
+    persons = _phrases("persons.txt")
     return Lexicon(
         locations=locations,
         organizations=organizations,
+        persons=persons,
         titles=titles,
         org_heads=frozenset(match_key(normalize(w)) for w in _lines("org_heads.txt")),
         first_names=frozenset(normalize(w) for w in _lines("first_names.txt")),
@@ -54,5 +60,5 @@ def lexicon() -> Lexicon:
         nationalities=frozenset(normalize(w) for w in _lines("nationalities.txt")),
         stopwords=frozenset(normalize(w) for w in _lines("stopwords.txt"))
         | frozenset(match_key(normalize(w)) for w in _lines("stopwords.txt") if normalize(w).startswith("ال")),
-        max_phrase=max(len(k) for k in (*locations, *organizations, *titles)),
+        max_phrase=max(len(k) for k in (*locations, *organizations, *persons, *titles)),
     )

@@ -19,7 +19,7 @@ from typing import NamedTuple
 from core.arabic import facet_key
 from indexer.enrich.entities.base import Mention, mention_surface
 from indexer.enrich.entities.lexicon import Lexicon, lexicon
-from indexer.enrich.tokens import Tokens, WordMemo, match_key, word_token
+from indexer.enrich.tokens import Token, Tokens, WordMemo, match_key, word_token
 
 _HAS_DIGIT = re.compile(r"\d").search
 # Words that only describe a body (general, supreme, security …): a head with nothing else is no name.
@@ -52,6 +52,7 @@ class _Cue(NamedTuple):
     key: str
     organization: bool  # first word of a listed organization
     place: bool  # first word of a listed place
+    person: bool  # first word of a listed public figure
     type_noun: bool  # صحيفة، شركة …: a proper name follows
     org_head: bool  # وزارة، هيئة …: opens an organization
     title: bool  # first word of a title or office
@@ -75,6 +76,7 @@ class RuleExtractor:
         self.lex = lex or lexicon()
         self._places = _index_by_first(self.lex.locations)
         self._orgs = _index_by_first(self.lex.organizations)
+        self._persons = _index_by_first(self.lex.persons)
         self._titles = _index_by_first(self.lex.titles)
         self._cues = WordMemo(self._word_cues)  # word as written -> the rules it can open
 
@@ -98,6 +100,8 @@ class RuleExtractor:
                     self._listed(self._orgs, self.lex.organizations, "organization", tokens, keys, i, cue, add)
                 if cue.place:
                     self._listed(self._places, self.lex.locations, "location", tokens, keys, i, cue, add)
+                if cue.person:
+                    self._listed(self._persons, self.lex.persons, "person", tokens, keys, i, cue, add)
                 if cue.type_noun and i + 1 < len(tokens) and (
                         key in _MEDIA or not tokens[i + 1].norm.startswith("ال")):
                     # صحيفة «الوفاق»، شركة توتال، قناة الجزيرة: the name after the kind of body, not the kind
@@ -170,8 +174,8 @@ class RuleExtractor:
         lex = self.lex
         cues = []
         for reading, key in word_token(word).readings:
-            cue = _Cue(reading, key, key in self._orgs, key in self._places, key in _TYPE_NOUNS, key in lex.org_heads,
-                       key in self._titles, reading in lex.first_names and "ى" not in word,
+            cue = _Cue(reading, key, key in self._orgs, key in self._places, key in self._persons, key in _TYPE_NOUNS,
+                       key in lex.org_heads, key in self._titles, reading in lex.first_names and "ى" not in word,
                        reading in lex.nationalities, reading in lex.speech_verbs,
                        key in _PLACE_TRIGGERS and not reading.startswith("ال"))
             if any(cue[2:]):
@@ -226,6 +230,12 @@ class RuleExtractor:
         return (norm[0] == "ي" or norm[:2] in ("سي", "ست", "سن")
                 or (len(norm) >= 5 and norm.endswith(_PRONOUN_SUFFIXES)))
 
+    def _looks_like_verbal_noun(self, token: Token) -> bool:
+        """تزايد، تجاوز، تناولت: ت + at least three letters, not a known given name — the verb and verbal-noun
+        patterns (تفعّل، تفاعل) that begin with ت; surnames rarely do."""
+        norm = token.norm
+        return len(norm) >= 4 and norm[0] == "ت" and norm not in self.lex.first_names
+
     def _is_name_word(self, tokens, keys, k, position: int, *, after_title: bool = False) -> bool:
         """Whether token k can stand at `position` of a personal name."""
         token = tokens[k]
@@ -236,8 +246,10 @@ class RuleExtractor:
             return True  # الإمام علي: a given name, though "على" folds to the same letters
         if len(norm) < 2 or _HAS_DIGIT(norm) or self.lex.is_stop(norm):
             return False
-        if keys[k] in self.lex.org_heads or keys[k] in self._titles:
-            return False
+        key = keys[k]
+        if key in self.lex.org_heads or key in self._titles or (
+                key[0] in "وف" and (key[1:] in self._titles or key[1:] in self.lex.org_heads)):
+            return False  # وسمو، ووزارة: a title or a body with a conjunction attached opens the next phrase
         if norm.startswith(_CLITIC_ARTICLE):
             # بالمخدرات، للأمم: preposition + article opens a noun phrase — unless it closes the name (سفيان بالخير،)
             if position == 0 or (k + 1 < len(tokens) and not tokens[k + 1].gap):
@@ -270,6 +282,8 @@ class RuleExtractor:
                 continue
             if not all(self._plain_name_word(tokens, keys, j) for j in range(k, last + 1)):
                 continue
+            if length == 2 and self._looks_like_verbal_noun(tokens[last]):
+                continue  # وتوقع فارس تزايد …: the name is one word, a verb or verbal noun follows
             if last + 1 == len(tokens) or tokens[last + 1].gap or tokens[last + 1].norm in _AFTER_SPEAKER:
                 return k, last
         return None
@@ -278,7 +292,7 @@ class RuleExtractor:
         """A word that can be a speaker's bare name: not a listed place or organization, not a title or
         function word, not a verb; a preposition-looking first letter is fine here (وقال بلير في …)."""
         norm = tokens[k].norm
-        if norm in self.lex.first_names:
+        if norm in self.lex.first_names and "ى" not in tokens[k].text:  # على folds onto the name علي
             return True
         if len(norm) < 3 or keys[k] in self._places or keys[k] in self._orgs or norm.startswith(_CLITIC_ARTICLE):
             return False
@@ -361,7 +375,12 @@ class RuleExtractor:
 
     @staticmethod
     def _resolve(tokens, candidates) -> list[Mention]:
-        """Longest first, then the stronger evidence; no two mentions share a token."""
+        """Longest first, then the stronger evidence; no two mentions share a token. A listed public figure is a
+        whole name: a pattern that runs on past it from the same word (وكرر بوش موقفه) does not count."""
+        listed = {c[2]: c[3] for c in candidates if c[1] == _PRIORITY["gazetteer"] and c[4] == "person"
+                  and (c[3] + 1 >= len(tokens) or tokens[c[3] + 1].norm not in _LINK_WORDS)}  # … بن عبدالعزيز
+        if listed:
+            candidates = [c for c in candidates if c[4] != "person" or c[3] <= listed.get(c[2], c[3])]
         taken: set[int] = set()
         chosen: list[Mention] = []
         for _, _, first, last, etype, reading, name in sorted(candidates, key=lambda c: c[:3]):
