@@ -40,7 +40,7 @@ _ORDINALS = frozenset({"اول", "ثاني", "ثالث", "رابع", "خامس",
 _CLITIC_ARTICLE = ("بال", "وال", "فال", "كال", "لل")
 _NOBLE = frozenset({"ملك", "امير", "شيخ", "سلطان", "امام"})
 # Priority when two candidates cover the same length: gazetteer evidence beats patterns.
-_PRIORITY = {"gazetteer": 0, "org_head": 1, "title": 2, "given_name": 3, "place_trigger": 4, "speaker": 5, "nationality": 6, "type_noun": 1}
+_PRIORITY = {"media_name": -1, "gazetteer": 0, "org_head": 1, "title": 2, "given_name": 3, "place_trigger": 4, "speaker": 5, "nationality": 6, "type_noun": 1}
 # What follows a speaker's name: "قال بلير إن …", "وأضاف سولانا في …", "قالت رايس أمس …"
 _AFTER_SPEAKER = frozenset({"ان", "انه", "انها", "في", "امس", "اليوم", "خلال", "لدي", "عقب", "بعد", "ل", "من"})
 
@@ -108,6 +108,12 @@ class RuleExtractor:
                     span = self._proper_name_after(tokens, keys, i + 1, definite=key in _MEDIA)
                     if span:
                         add("type_noun", "organization", *span)
+                    if key in _MEDIA:
+                        # صحيفة الشرق الأوسط، قناة الجزيرة: a place name right after a medium names the medium
+                        for next_reading, next_key in tokens[i + 1].readings[:1]:
+                            length = self._phrase_at(self._places, next_key, keys, tokens, i + 1)
+                            if length:
+                                add("media_name", "organization", i + 1, i + length, next_reading)
                     continue
                 if cue.org_head:
                     last = self._org_complement(tokens, keys, i)
@@ -231,10 +237,12 @@ class RuleExtractor:
                 or (len(norm) >= 5 and norm.endswith(_PRONOUN_SUFFIXES)))
 
     def _looks_like_verbal_noun(self, token: Token) -> bool:
-        """تزايد، تجاوز، تناولت: ت + at least three letters, not a known given name — the verb and verbal-noun
-        patterns (تفعّل، تفاعل) that begin with ت; surnames rarely do."""
+        """Verb and verbal-noun patterns that surnames rarely have: ت + three letters or more (تزايد، تجاوز،
+        تناولت), and the افتعال / استفعال nouns (ارتفاع، اجتماع، استقبال) — never a known given name."""
         norm = token.norm
-        return len(norm) >= 4 and norm[0] == "ت" and norm not in self.lex.first_names
+        if len(norm) < 4 or norm in self.lex.first_names:
+            return False
+        return norm[0] == "ت" or (len(norm) >= 5 and norm[0] == "ا" and norm[2] == "ت") or norm.startswith("است")
 
     def _is_name_word(self, tokens, keys, k, position: int, *, after_title: bool = False) -> bool:
         """Whether token k can stand at `position` of a personal name."""
@@ -247,7 +255,7 @@ class RuleExtractor:
         if len(norm) < 2 or _HAS_DIGIT(norm) or self.lex.is_stop(norm):
             return False
         key = keys[k]
-        if key in self.lex.org_heads or key in self._titles or (
+        if key in self.lex.org_heads or key in self._titles or key in _TYPE_NOUNS or (
                 key[0] in "وف" and (key[1:] in self._titles or key[1:] in self.lex.org_heads)):
             return False  # وسمو، ووزارة: a title or a body with a conjunction attached opens the next phrase
         if norm.startswith(_CLITIC_ARTICLE):
@@ -354,6 +362,8 @@ class RuleExtractor:
                 continue
             if words >= allowance or not self._is_name_word(tokens, keys, k, k - first, after_title=after_title):
                 break
+            if k > first and tokens[k - 1].norm not in _LINK_WORDS and self._looks_like_verbal_noun(tokens[k]):
+                break  # فارس تزايد، صبري عقد اجتماعا: the sentence goes on after the name
             if words >= 2 and tokens[k - 1].norm not in _LINK_WORDS and not self._closes_name(tokens, k):
                 break  # a third word belongs to the name only where the name visibly ends (محمد شياع السوداني،)
             if k > first and (keys[k] in self._places or keys[k] in self._orgs):
