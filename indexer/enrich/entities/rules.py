@@ -329,6 +329,13 @@ class RuleExtractor:
                    and tokens[k].norm not in self.lex.first_names):
                 k += 1
                 skipped += 1
+            if (skipped and k + 1 < len(tokens) and keys[k] in self._places and not tokens[k + 1].gap
+                    and keys[k + 1] not in self._places and self._is_name_word(tokens, keys, k + 1, 1)):
+                # رئيسة الوزراء الإيطالية جورجيا ميلوني: the country is already named, so a place name here
+                # is a given name
+                tail = self._name_after(tokens, keys, k + 1, after_title=False)
+                if tail:
+                    return k, tail[1]
             # Skip the body the office belongs to: الأمين العام للأمم المتحدة كوفي أنان; the name may then
             # follow as an apposition after a comma: الممثلة الإقليمية لمكتب الأمم المتحدة …، هيلين فورد
             skipped_body = False
