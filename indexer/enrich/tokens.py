@@ -18,6 +18,11 @@ def match_key(norm: str) -> str:
     return strip_article(norm)
 
 
+def phrase_keys(text: str) -> tuple[str, ...]:
+    """A phrase as the word lists and token keys compare it: each word normalized, its article dropped."""
+    return tuple(match_key(w) for w in normalize(text).split())
+
+
 class Token(NamedTuple):
     """A word in context. The same word with the same gap is the same Token object (cached): most of an
     article's tokens are words already seen, so tokenizing is mostly dictionary look-ups."""
@@ -90,6 +95,9 @@ def _gap(separator: str) -> bool:
     return bool(separator) and (not separator.isspace() or "\n" in separator)
 
 
+_KEY = attrgetter("key")
+
+
 class Tokens(tuple):
     """The tokens of one text (a tuple of Token), with the columns that several stages scan computed once."""
 
@@ -98,9 +106,6 @@ class Tokens(tuple):
     @cached_property
     def keys(self) -> list[str]:
         return list(map(_KEY, self))
-
-
-_KEY = attrgetter("key")
 
 
 @lru_cache(maxsize=16)

@@ -14,10 +14,9 @@ from functools import lru_cache
 from itertools import compress
 from pathlib import Path
 
-from core.arabic import normalize
 from core.taxonomy import topic_id, topics
 from indexer.article import Article
-from indexer.enrich.tokens import Tokens, WordMemo, article_tokens, match_key, word_token
+from indexer.enrich.tokens import Tokens, WordMemo, article_tokens, phrase_keys, word_token
 
 KEYWORDS = Path(__file__).parent / "data" / "topic_keywords.json"
 TITLE_WEIGHT = 3.0
@@ -35,7 +34,7 @@ def _keyword_index() -> dict[str, list[tuple[tuple[str, ...], frozenset[str]]]]:
     phrases: dict[tuple[str, ...], set[str]] = {}
     for topic, words in data.items():
         for word in words:
-            phrases.setdefault(tuple(match_key(w) for w in normalize(word).split()), set()).add(topic)
+            phrases.setdefault(phrase_keys(word), set()).add(topic)
     index: dict[str, list[tuple[tuple[str, ...], frozenset[str]]]] = {}
     for phrase, topic_ids in sorted(phrases.items(), key=lambda item: -len(item[0])):
         index.setdefault(phrase[0], []).append((phrase, frozenset(topic_ids)))
@@ -55,8 +54,7 @@ def evidence(tokens: Tokens, start: int, stop: int, weight: float, scores: Count
     """Keyword evidence from tokens[start:stop] (a phrase must end inside that window)."""
     hits: Counter = Counter()
     keys = tokens.keys
-    opened = tokens.words[start:stop]
-    opened = list(map(_OPENED.__getitem__, opened))
+    opened = list(map(_OPENED.__getitem__, tokens.words[start:stop]))
     for i in compress(range(start, stop), opened):
         found = None
         for candidates in opened[i - start]:  # the first reading with a matching phrase wins

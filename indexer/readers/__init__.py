@@ -46,19 +46,16 @@ def open_text_lines(path: Path) -> Iterator[tuple[int, bytes]]:
 
 def parse_json_line(path: Path, number: int, line: bytes) -> tuple[object, str | None]:
     try:
-        value = orjson.loads(line)  # fast path; any line it refuses gets the standard library's verdict below
+        value = orjson.loads(line)  # fast path; a line it refuses gets the standard library's verdict and words
     except orjson.JSONDecodeError:
-        value = None
-    if value is not None:
-        return (value, None) if isinstance(value, dict) else (value, f"expected a JSON object, got {type(value).__name__}")
-    try:
-        text = line.decode("utf-8")
-    except UnicodeDecodeError as error:
-        return line.decode("utf-8", errors="replace"), f"invalid UTF-8 at byte {error.start}"
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as error:
-        return text.rstrip("\n"), f"invalid JSON: {error.msg} at column {error.colno}"
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError as error:
+            return line.decode("utf-8", errors="replace"), f"invalid UTF-8 at byte {error.start}"
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as error:
+            return text.rstrip("\n"), f"invalid JSON: {error.msg} at column {error.colno}"
     if not isinstance(value, dict):
         return value, f"expected a JSON object, got {type(value).__name__}"
     return value, None

@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from operator import attrgetter
 
-from core.arabic import facet_key, normalize
+from core.arabic import facet_key
 from indexer.article import Entity
 from indexer.enrich.entities.base import Mention, mention_surface
 from indexer.enrich.entities.lexicon import Lexicon
-from indexer.enrich.tokens import Tokens, WordMemo, match_key
+from indexer.enrich.tokens import Tokens, WordMemo, phrase_keys
 
 _KEYSET = attrgetter("keyset")
 # A mention's words keyed as tokens are (names recur across articles, so computed once per surface form).
-_surface_keys = WordMemo(lambda surface: tuple(match_key(w) for w in normalize(surface).split()), bound=100_000)
+_surface_keys = WordMemo(phrase_keys, bound=100_000)
 _TRAILING_PREPOSITIONS = frozenset({"في", "من", "علي", "الي", "عن", "مع", "ب", "ل", "و"})
 
 

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from core.arabic import normalize
-from indexer.enrich.tokens import match_key
+from indexer.enrich.tokens import match_key, phrase_keys
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -21,7 +21,7 @@ def _phrases(name: str) -> dict[tuple[str, ...], str]:
     table = {}
     for line in _lines(name):
         alias, _, canonical = line.partition("=")
-        table[tuple(match_key(w) for w in normalize(alias).split())] = (canonical or alias).strip()
+        table[phrase_keys(alias)] = (canonical or alias).strip()
     return table
 
 
