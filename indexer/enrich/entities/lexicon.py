@@ -36,6 +36,7 @@ class Lexicon:
     speech_verbs: frozenset[str]
     nationalities: frozenset[str]
     stopwords: frozenset[str]
+    maqsura_stops: frozenset[str]  # function words written with ى, as normalized (على → علي): not given names
     max_phrase: int
 
     def is_stop(self, norm: str) -> bool:
@@ -60,5 +61,6 @@ def lexicon() -> Lexicon:
         nationalities=frozenset(normalize(w) for w in _lines("nationalities.txt")),
         stopwords=frozenset(normalize(w) for w in _lines("stopwords.txt"))
         | frozenset(match_key(normalize(w)) for w in _lines("stopwords.txt") if normalize(w).startswith("ال")),
+        maqsura_stops=frozenset(normalize(w) for w in _lines("stopwords.txt") if "ى" in w),
         max_phrase=max(len(k) for k in (*locations, *organizations, *persons, *titles)),
     )

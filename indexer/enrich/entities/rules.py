@@ -16,7 +16,7 @@ from collections import defaultdict
 from itertools import compress
 from typing import NamedTuple
 
-from core.arabic import facet_key
+from core.arabic import facet_key, normalize
 from indexer.enrich.entities.base import Mention, mention_surface
 from indexer.enrich.entities.lexicon import Lexicon, lexicon
 from indexer.enrich.tokens import Token, Tokens, WordMemo, match_key, word_token
@@ -36,6 +36,8 @@ _PLACE_TRIGGERS = frozenset(match_key(w) for w in (
 _LINK_WORDS = frozenset({"بن", "بنت", "ابن", "ابو", "ابي", "ال", "عبد", "دي", "فان", "فون"})
 _SPECIFIER = frozenset({"معني", "معنيه", "خاص", "خاصه", "مكلف", "مكلفه", "مستقل", "مستقله"})
 _PRONOUN_SUFFIXES = ("ها", "هم", "هما", "هن", "كم", "كما", "ته", "تها", "يه", "وا")
+# Endings of transliterated surnames that Arabic verbs and nouns do not have: -vić, -ov(a), -ski, -enko
+_FOREIGN_ENDINGS = ("يتش", "وف", "وفا", "سكي", "ينكو", "يفا", "يتشي")
 _ORDINALS = frozenset({"اول", "ثاني", "ثالث", "رابع", "خامس", "سادس", "سابع", "ثامن", "تاسع", "عاشر"})
 _CLITIC_ARTICLE = ("بال", "وال", "فال", "كال", "لل")
 _NOBLE = frozenset({"ملك", "امير", "شيخ", "سلطان", "امام"})
@@ -43,6 +45,12 @@ _NOBLE = frozenset({"ملك", "امير", "شيخ", "سلطان", "امام"})
 _PRIORITY = {"media_name": -1, "gazetteer": 0, "org_head": 1, "title": 2, "given_name": 3, "place_trigger": 4, "speaker": 5, "nationality": 6, "type_noun": 1}
 # What follows a speaker's name: "قال بلير إن …", "وأضاف سولانا في …", "قالت رايس أمس …"
 _AFTER_SPEAKER = frozenset({"ان", "انه", "انها", "في", "امس", "اليوم", "خلال", "لدي", "عقب", "بعد", "ل", "من"})
+
+
+def _definite(token: Token) -> bool:
+    """Whether a word begins with the article. The article's alef never carries a hamza, so a written أل / إل
+    begins a name, not an article: ألونسو، ألبرتين، إلهام."""
+    return token.norm.startswith("ال") and token.text[:1] not in "أإآ"
 
 
 class _Cue(NamedTuple):
@@ -103,7 +111,7 @@ class RuleExtractor:
                 if cue.person:
                     self._listed(self._persons, self.lex.persons, "person", tokens, keys, i, cue, add)
                 if cue.type_noun and i + 1 < len(tokens) and (
-                        key in _MEDIA or not tokens[i + 1].norm.startswith("ال")):
+                        key in _MEDIA or not _definite(tokens[i + 1])):
                     # صحيفة «الوفاق»، شركة توتال، قناة الجزيرة: the name after the kind of body, not the kind
                     span = self._proper_name_after(tokens, keys, i + 1, definite=key in _MEDIA)
                     if span:
@@ -117,7 +125,8 @@ class RuleExtractor:
                     continue
                 if cue.org_head:
                     last = self._org_complement(tokens, keys, i)
-                    if last > i and not self._described_only(reading, tokens[i + 1:last + 1]):
+                    if (last > i and not self._described_only(reading, tokens[i + 1:last + 1])
+                            and not self._named_inside(tokens, keys, i + 1, last)):
                         add("org_head", "organization", i, last, reading)
                 title_length = self._phrase_at(self._titles, key, keys, tokens, i) if cue.title else 0
                 if title_length == 1 and self.lex.titles[(key,)].startswith("ال") and not reading.startswith("ال"):
@@ -131,8 +140,8 @@ class RuleExtractor:
                     if span and span[1] > span[0]:
                         add("given_name", "person", span[0], span[1], reading)
                 if (cue.nationality and i + 1 < len(tokens) and not tokens[i + 1].gap
-                        and not tokens[i + 1].norm.startswith("ال")
-                        and (i == 0 or token.gap or not tokens[i - 1].norm.startswith("ال"))):
+                        and not _definite(tokens[i + 1])
+                        and (i == 0 or token.gap or not tokens[i - 1].norm.startswith(("ال", *_CLITIC_ARTICLE)))):
                     # الفرنسي جيولي after a verb or preposition; not الاقتصاد الإسرائيلي (an adjective)
                     span = self._name_after(tokens, keys, i + 1, after_title=True)
                     if span:
@@ -153,6 +162,9 @@ class RuleExtractor:
         if length:
             phrase = (cue.key, *keys[i + 1:i + length])
             alias_of = names.get(phrase)
+            if (length == 1 and cue.reading.startswith("ال") and cue.reading.endswith("ي")
+                    and not normalize(alias_of).startswith("ال")):
+                return  # التشيلي، الكوري: with the article, a place named like a nisba is the adjective
             add("gazetteer", etype, i, i + length - 1, cue.reading,
                 alias_of if alias_of and facet_key(alias_of) != facet_key(" ".join(phrase)) else None)
 
@@ -166,7 +178,7 @@ class RuleExtractor:
         last = k
         while last < len(tokens) and last - k < 3:
             norm = tokens[last].norm
-            if (last > k and tokens[last].gap) or norm.startswith("ال") or self.lex.is_stop(norm) \
+            if (last > k and tokens[last].gap) or _definite(tokens[last]) or self.lex.is_stop(norm) \
                     or self._looks_like_verb(norm) or _HAS_DIGIT(norm) or len(norm) < 2:
                 break
             last += 1
@@ -181,7 +193,7 @@ class RuleExtractor:
         cues = []
         for reading, key in word_token(word).readings:
             cue = _Cue(reading, key, key in self._orgs, key in self._places, key in self._persons, key in _TYPE_NOUNS,
-                       key in lex.org_heads, key in self._titles, reading in lex.first_names and "ى" not in word,
+                       key in lex.org_heads, key in self._titles, self._given_name(reading, word),
                        reading in lex.nationalities, reading in lex.speech_verbs,
                        key in _PLACE_TRIGGERS and not reading.startswith("ال"))
             if any(cue[2:]):
@@ -189,6 +201,11 @@ class RuleExtractor:
         return tuple(cues)
 
     # -- pieces --------------------------------------------------------------------------------------------
+    def _given_name(self, reading: str, written: str) -> bool:
+        """A known given name, but not a function word that folds onto one: على is not علي (مصطفى and موسى
+        are names)."""
+        return reading in self.lex.first_names and not ("ى" in written and reading in self.lex.maqsura_stops)
+
     def _phrase_at(self, table, key, keys, tokens, i) -> int:
         """Length of the longest phrase of `table` starting at token i (first word read as `key`), or 0."""
         for phrase in table.get(key, ()):
@@ -220,6 +237,8 @@ class RuleExtractor:
                 break
             norm = token.norm
             previous = keys[k - 1]
+            if k > head + 1 and self._describes(tokens, k):
+                break
             if norm.startswith("ال") or previous in _NOBLE or keys[k] in self._places or keys[k] in self._orgs:
                 last = k
             elif (specified or previous in _SPECIFIER) and norm[:3] in ("بال", "وال", "لل"):
@@ -228,6 +247,41 @@ class RuleExtractor:
                 break
             specified = specified or keys[k] in _SPECIFIER
         return last
+
+    def _describes(self, tokens, k: int) -> bool:
+        """A definite word after a body's name that describes it rather than names it: a participle taking its
+        own complement (مجلس الأمن المؤلف من، الحكومة المحاصرة بالمشكلات) or a plural agreeing with people
+        (سفراء الاتحاد الأوروبي المعتمدين)."""
+        norm = tokens[k].norm
+        if not norm.startswith("ال") or tokens[k].key in _SPECIFIER or norm.endswith(("ي", "يه")):
+            return False
+        if norm.endswith(("ين", "ون")) and len(norm) > 5:
+            return True
+        if k + 1 >= len(tokens) or tokens[k + 1].gap or not norm.startswith(("الم", "الت")):
+            return False
+        following = tokens[k + 1].norm
+        return self.lex.is_stop(following) or following.startswith(("بال", "لل"))
+
+    def _named_inside(self, tokens, keys, first: int, last: int) -> bool:
+        """Whether a head's complement is only a listed place or organization, with nothing after it but
+        adjectives: قوات الأمم المتحدة، حكومة كوبا، بحركة طالبان الأصولية name the listed entity, found on its
+        own. A specified body stays whole: مكتب الأمم المتحدة المعني بالمخدرات والجريمة."""
+        for _, key in tokens[first].readings:
+            length = (self._phrase_at(self._orgs, key, keys, tokens, first)
+                      or self._phrase_at(self._places, key, keys, tokens, first))
+            if length:
+                return all(tokens[k].norm.startswith("ال") and tokens[k].norm.endswith(("ي", "يه"))
+                           and keys[k] not in _SPECIFIER for k in range(first + length, last + 1))
+        return False
+
+    def _foreign_surname(self, tokens, keys, k: int) -> bool:
+        """A transliterated surname that merely looks like a verb or verbal noun (يانكوفيتش، تورسونوف، سيلفا):
+        an ending Arabic words do not have, or a long word where the name visibly ends."""
+        token = tokens[k]
+        norm = token.norm
+        if token.gap or _definite(token) or self.lex.is_stop(norm) or _HAS_DIGIT(norm) or keys[k] in self._places:
+            return False
+        return norm.endswith(_FOREIGN_ENDINGS)
 
     def _looks_like_verb(self, norm: str) -> bool:
         """Imperfect verbs (يلتقي، ستزور) and words carrying object/possessive pronouns (صلاحياته، عقدها)."""
@@ -250,10 +304,13 @@ class RuleExtractor:
         norm = token.norm
         if position > 0 and keys[k] in _ORDINALS:
             return True  # عبدالله الثاني
-        if after_title and position == 0 and norm in self.lex.first_names and "ى" not in token.text:
+        if after_title and position == 0 and self._given_name(norm, token.text):
             return True  # الإمام علي: a given name, though "على" folds to the same letters
         if len(norm) < 2 or _HAS_DIGIT(norm) or self.lex.is_stop(norm):
             return False
+        if (len(norm) >= 4 and token.plain.endswith("ه") and not token.plain.endswith("يه")
+                and norm not in self.lex.first_names):
+            return False  # حديثه، مواقفه: a possessive ـه (names end in ة, or in ـيه as جوزيه، روجيه)
         key = keys[k]
         if key in self.lex.org_heads or key in self._titles or key in _TYPE_NOUNS or (
                 key[0] in "وف" and (key[1:] in self._titles or key[1:] in self.lex.org_heads)):
@@ -263,14 +320,14 @@ class RuleExtractor:
             if position == 0 or (k + 1 < len(tokens) and not tokens[k + 1].gap):
                 return False
         if position == 0:
-            if norm.startswith("ال") and norm not in self.lex.first_names:
+            if _definite(token) and norm not in self.lex.first_names:
                 return False
             if (keys[k] in self._places or keys[k] in self._orgs) and norm not in self.lex.first_names:
                 return False  # وزير خارجية روسيا: a place or body, not a name
             if norm[0] in "لب" and norm not in self.lex.first_names:
                 # لشؤون المغتربين، بحضور: a preposition attached to a noun. After a title, a ل/ب word opens a
                 # name only when a plain (article-less) name word follows: برويز مشرف.
-                following = k + 1 < len(tokens) and not tokens[k + 1].gap and not tokens[k + 1].norm.startswith("ال")
+                following = k + 1 < len(tokens) and not tokens[k + 1].gap and not _definite(tokens[k + 1])
                 if not (after_title and following and self._is_name_word(tokens, keys, k + 1, 1)):
                     return False
             if self._looks_like_verb(norm) or (not after_title and norm[0] in "تن" and len(norm) >= 4
@@ -280,6 +337,8 @@ class RuleExtractor:
                 return after_title and k + 1 < len(tokens) and not tokens[k + 1].gap and self._is_name_word(
                     tokens, keys, k + 1, 1)
             return True
+        if norm[0] in "وف" and norm not in self.lex.first_names and self._given_name(norm[1:], token.text[1:]):
+            return False  # جمال حمزة ومصطفى جعفر: a conjunction and a given name open the next name
         return not self._looks_like_verb(norm)
 
     def _speaker_after(self, tokens, keys, k: int):
@@ -300,7 +359,7 @@ class RuleExtractor:
         """A word that can be a speaker's bare name: not a listed place or organization, not a title or
         function word, not a verb; a preposition-looking first letter is fine here (وقال بلير في …)."""
         norm = tokens[k].norm
-        if norm in self.lex.first_names and "ى" not in tokens[k].text:  # على folds onto the name علي
+        if self._given_name(norm, tokens[k].text):
             return True
         if len(norm) < 3 or keys[k] in self._places or keys[k] in self._orgs or norm.startswith(_CLITIC_ARTICLE):
             return False
@@ -367,18 +426,22 @@ class RuleExtractor:
                 allowance += 1  # محمد بن راشد آل مكتوم: each link carries one more word
                 k += 1
                 continue
-            if words >= allowance or not self._is_name_word(tokens, keys, k, k - first, after_title=after_title):
+            if words >= allowance:
                 break
-            if k > first and tokens[k - 1].norm not in _LINK_WORDS and self._looks_like_verbal_noun(tokens[k]):
+            surname = k > first and self._foreign_surname(tokens, keys, k)
+            if not surname and not self._is_name_word(tokens, keys, k, k - first, after_title=after_title):
+                break
+            if (k > first and not surname and tokens[k - 1].norm not in _LINK_WORDS
+                    and self._looks_like_verbal_noun(tokens[k])):
                 break  # فارس تزايد، صبري عقد اجتماعا: the sentence goes on after the name
             if words >= 2 and tokens[k - 1].norm not in _LINK_WORDS and not self._closes_name(tokens, k):
                 break  # a third word belongs to the name only where the name visibly ends (محمد شياع السوداني،)
             if k > first and (keys[k] in self._places or keys[k] in self._orgs):
                 break
-            if k > first and norm.startswith("ال") and keys[k] not in _ORDINALS:
+            if k > first and _definite(tokens[k]) and keys[k] not in _ORDINALS:
                 previous = tokens[k - 1].norm
                 compound = k - 2 >= first and tokens[k - 2].norm in _LINK_WORDS  # عبد الكريم الخطابي
-                if previous.startswith("ال") and previous not in _LINK_WORDS and not compound:
+                if _definite(tokens[k - 1]) and previous not in _LINK_WORDS and not compound:
                     break  # بشار الأسد | المجتمع الدولي: two definite words in a row leave the name
             k += 1
             if not (k - 1 == first and norm in _LINK_WORDS):
