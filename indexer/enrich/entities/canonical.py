@@ -80,7 +80,7 @@ def acceptable(name: str, lex: Lexicon, key: str | None = None) -> bool:
     words = key.split()
     if not words or len(key.replace(" ", "")) < 2:
         return False
-    if (len(words) == 1 and lex.is_stop(words[0])) or tuple(words) in lex.titles:
+    if (len(words) == 1 and lex.is_stop(words[0])) or tuple(words) in lex.roles:
         return False
     return words[-1] not in _TRAILING_PREPOSITIONS
 

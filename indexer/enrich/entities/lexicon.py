@@ -31,6 +31,7 @@ class Lexicon:
     organizations: dict[tuple[str, ...], str]
     persons: dict[tuple[str, ...], str]
     titles: dict[tuple[str, ...], str]
+    roles: frozenset[tuple[str, ...]]  # titles and role words (roles.txt) none of which is a facet value alone
     org_heads: frozenset[str]
     first_names: frozenset[str]
     speech_verbs: frozenset[str]
@@ -55,6 +56,7 @@ def lexicon() -> Lexicon:
         organizations=organizations,
         persons=persons,
         titles=titles,
+        roles=frozenset(titles) | frozenset(_phrases("roles.txt")),
         org_heads=frozenset(match_key(normalize(w)) for w in _lines("org_heads.txt")),
         first_names=frozenset(normalize(w) for w in _lines("first_names.txt")),
         speech_verbs=frozenset(normalize(w) for w in _lines("speech_verbs.txt")),

@@ -337,8 +337,8 @@ class RuleExtractor:
                 return after_title and k + 1 < len(tokens) and not tokens[k + 1].gap and self._is_name_word(
                     tokens, keys, k + 1, 1)
             return True
-        if norm[0] in "وف" and norm not in self.lex.first_names and self._given_name(norm[1:], token.text[1:]):
-            return False  # جمال حمزة ومصطفى جعفر: a conjunction and a given name open the next name
+        if norm[0] == "و" and len(norm) >= 4 and norm not in self.lex.first_names:
+            return False  # فاطمة ووالد، عثمان وقتل، جمال حمزة ومصطفى جعفر: a conjunction ends the name
         return not self._looks_like_verb(norm)
 
     def _speaker_after(self, tokens, keys, k: int):
