@@ -443,6 +443,10 @@ class RuleExtractor:
                 compound = k - 2 >= first and tokens[k - 2].norm in _LINK_WORDS  # عبد الكريم الخطابي
                 if _definite(tokens[k - 1]) and previous not in _LINK_WORDS and not compound:
                     break  # بشار الأسد | المجتمع الدولي: two definite words in a row leave the name
+                if (previous not in _LINK_WORDS and not norm.endswith(("ي", "يه"))
+                        and not self._closes_name(tokens, k)):
+                    break  # محمد الشربيني، فيصل المشعل إن | راوول الهدف الثاني: a definite word other than a
+                    # family nisba is a surname only where the name visibly ends after it
             k += 1
             if not (k - 1 == first and norm in _LINK_WORDS):
                 words += 1  # عبد ربه منصور هادي: a leading عبد / أبو is part of the next word
