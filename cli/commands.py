@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -136,6 +137,34 @@ def eval_topics(path, label_field, as_json):
     click.echo(json.dumps(result) if as_json else format_topics(result))
 
 
+def _word_classes(paths: list[Path], extra_texts: list[str]) -> dict:
+    """Word classes from the titles and bodies of the articles in `paths` and from `extra_texts`; unreadable
+    records are counted."""
+    from indexer.enrich.entities.clusters import build_classes
+    from indexer.readers import read_all
+
+    unreadable = Counter()
+
+    def texts():
+        yield from extra_texts
+        for record in read_all(paths):
+            if record.data is None:
+                unreadable[record.error] += 1
+                continue
+            for field in ("title", "body"):
+                value = record.data.get(field)
+                if isinstance(value, str) and value:
+                    yield value
+
+    try:
+        classes = build_classes(texts())
+    except ValueError as error:
+        fail(str(error))
+    skipped = ", ".join(f"{n} {reason}" for reason, n in unreadable.most_common())
+    click.echo(f"word classes for {len(classes)} words" + (f" (records not read: {skipped})" if skipped else ""))
+    return classes
+
+
 @akhbar.group("train")
 def train_group():
     """Train optional statistical models (needs the `train` extra: pip install -e '.[train]')."""
@@ -147,7 +176,10 @@ def train_group():
 @click.option("--holdout", type=click.FloatRange(0, 0.9), default=0.0, show_default=True,
               help="Keep this last share of sentences out of training and report scores on it.")
 @click.option("--iterations", type=int, default=150, show_default=True)
-def train_entities(gold, out, holdout, iterations):
+@click.option("--unlabeled", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Articles (any input format `akhbar index` reads) to learn word classes from; repeatable. "
+                   "Recommended: names the model never saw in training are then recognised by their company.")
+def train_entities(gold, out, holdout, iterations, unlabeled):
     """Train a CRF entity model on a CoNLL file; use it with AKHBAR_ENTITY_MODEL=OUT."""
     try:
         import sklearn_crfsuite  # noqa: F401
@@ -159,8 +191,10 @@ def train_entities(gold, out, holdout, iterations):
 
     sentences = list(read_conll(gold))
     cut = len(sentences) - int(len(sentences) * holdout)
+    # The training sentences are unlabeled text too: their words get classes beside the articles' words.
+    classes = _word_classes(list(unlabeled), [" ".join(s.tokens) for s in sentences[:cut]]) if unlabeled else None
     train(
-        [(s.tokens, s.tags) for s in sentences[:cut]], out, iterations=iterations)
+        [(s.tokens, s.tags) for s in sentences[:cut]], out, iterations=iterations, classes=classes)
     click.echo(f"model written to {out} ({cut} training sentences)")
     if cut < len(sentences):
         extractor = CrfExtractor.load(out)

@@ -7,7 +7,7 @@ import pytest
 from core.arabic import facet_key
 from indexer.enrich.entities import EntityStage
 from indexer.evaluation import bio_spans, evaluate_entities
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, SAMPLES
 
 # Self-written, the shape of the seed article: headings and related-article headlines mixed into the body.
 TITLE = "وكيل وزارة الخارجية يبحث مع مكتب الأمم المتحدة المعني بالمخدرات والجريمة مكافحة التهريب"
@@ -82,12 +82,35 @@ def test_bio_spans_and_scoring():
                                                                       (4, 4, "organization")}
 
 
+def test_word_classes_group_words_by_their_contexts():
+    from indexer.enrich.entities.clusters import build_classes, classes_of
+    from indexer.enrich.tokens import word_token
+
+    names = ["شوماخر", "ألونسو", "فيدرر", "نادال", "أغاسي", "ماسا", "رايكونين", "هاميلتون", "دافيدنكو", "برديتش"]
+    places = ["باريس", "لندن", "مدريد", "روما", "برلين", "موسكو", "طوكيو", "القاهرة", "دمشق", "بغداد"]
+    texts = []
+    for name in names:
+        texts += [f"وقال {name} إن السباق كان صعبا", f"وأضاف {name} أنه سعيد بالفوز", f"وأكد {name} أن الفريق جاهز",
+                  f"وتمكن {name} من الفوز باللقب", f"وصرح {name} للصحفيين بعد المباراة"]
+    for place in places:
+        texts += [f"ووصل الوفد إلى {place} أمس", f"وعقد الاجتماع في {place} اليوم", f"وغادر الرئيس {place} مساء",
+                  f"وشهدت {place} أمطارا غزيرة", f"ونظمت في {place} مظاهرة كبيرة"]
+    classes = build_classes(texts, min_count=1, levels=(2, 4, 8), dims=10)
+    of_names = {classes_of(word_token(name), classes) for name in names}
+    of_places = {classes_of(word_token(place), classes) for place in places}
+    assert len(of_names) == 1 and len(of_places) == 1 and of_names != of_places
+    # a word seen only with a clitic takes the class of its reading without it
+    assert classes_of(word_token("وشوماخر"), classes) == classes_of(word_token("شوماخر"), classes)
+
+
 def test_trained_model_is_used_when_configured(tmp_path):
     model = tmp_path / "crf.pkl"
     gold = FIXTURES / "tiny.conll"
     result = subprocess.run([sys.executable, "-m", "cli", "train", "entities", str(gold), "--out", str(model),
-                             "--iterations", "50"], capture_output=True, text=True, timeout=300)
+                             "--iterations", "50", "--unlabeled", str(SAMPLES)],
+                            capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
+    assert "word classes for" in result.stdout
     from indexer.enrich.entities import extract_mentions
     from indexer.enrich.entities.crf import CrfExtractor
 

@@ -2,7 +2,8 @@
 its features (stacking), trained on CoNLL data by `akhbar train entities`.
 
 Used when AKHBAR_ENTITY_MODEL points at a trained model; the rules still canonicalize and propagate its
-mentions. Needs the `train` extra (sklearn-crfsuite). Model files are build output, never committed.
+mentions. Word classes learned from unlabeled news (entities.clusters) travel in the same model file. Needs the
+`train` extra (sklearn-crfsuite). Model files are build output, never committed.
 """
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from pathlib import Path
 
 from indexer.enrich.entities.base import Mention, Token, mention_surface
 from indexer.enrich.tokens import Tokens
+from indexer.enrich.entities.clusters import LEVEL_NAMES, classes_of
 from indexer.enrich.entities.lexicon import Lexicon, lexicon
-from indexer.enrich.entities.rules import RuleExtractor
+from indexer.enrich.entities.rules import FOREIGN_ENDINGS, RuleExtractor, is_definite
 
 _BIO = {"person": "PERS", "organization": "ORG", "location": "LOC"}
 _TYPES = {v: k for k, v in _BIO.items()}
@@ -28,17 +30,24 @@ def rule_tags(tokens: Tokens, rules: RuleExtractor) -> list[str]:
     return tags
 
 
-def _word_features(token: Token, lex: Lexicon, places, orgs, titles) -> dict[str, str | bool]:
+def _word_features(token: Token, lex: Lexicon, places, orgs, titles, classes) -> dict[str, str | bool]:
     norm, key = token.norm, token.key
+    stem = token.readings[-1][1]  # the most stripped reading
     return {
         "key": key,
-        "stem": token.readings[-1][1],  # the most stripped reading
+        "stem": stem,
+        "clitics": norm[:len(norm) - len(token.readings[-1][0])],
+        "pre1": norm[:1],
         "pre2": norm[:2],
         "pre3": norm[:3],
         "suf2": norm[-2:],
         "suf3": norm[-3:],
+        "stem_suf1": stem[-1:],
+        "stem_suf4": stem[-4:],
         "len": str(min(len(norm), 8)),
-        "article": norm.startswith("ال"),
+        "article": is_definite(token),
+        "foreign": norm.endswith(FOREIGN_ENDINGS),
+        "nationality": any(r in lex.nationalities for r, _ in token.readings),
         "digit": any(c.isdigit() for c in norm),
         "latin": any("a" <= c <= "z" for c in norm),
         "gap": token.gap,
@@ -49,6 +58,7 @@ def _word_features(token: Token, lex: Lexicon, places, orgs, titles) -> dict[str
         "speech": any(r in lex.speech_verbs for r, _ in token.readings),
         "place_start": any(k in places for _, k in token.readings),
         "org_start": any(k in orgs for _, k in token.readings),
+        **(dict(zip(LEVEL_NAMES, classes_of(token, classes))) if classes else {}),
     }
 
 
@@ -65,15 +75,18 @@ def _as_strings(features: dict[str, str | bool], prefix: str = "", only: tuple[s
     return out
 
 
-_NEIGHBOUR = ("key", "suf2", "first_name", "title", "stop", "speech", "org_head", "article", "gap")
-_NEAR = ("stem", "pre2", "suf3", "place_start", "org_start")  # for the immediate neighbours only
+_NEIGHBOUR = ("key", "suf2", "first_name", "title", "stop", "speech", "org_head", "article", "gap", "nationality",
+              *LEVEL_NAMES[1:])
+# for the immediate neighbours only
+_NEAR = ("stem", "pre2", "suf3", "place_start", "org_start", "foreign", "clitics", *LEVEL_NAMES[:1])
 _OFFSETS = (-2, -1, 1, 2)
 
 
 class Featurizer:
     """Token features as CRFsuite attribute strings; each word's strings are built once and reused."""
 
-    def __init__(self):
+    def __init__(self, classes: dict[str, tuple[str, ...]] | None = None):
+        self.classes = classes
         self.lex = lexicon()
         self.rules = RuleExtractor(self.lex)
         self.places = {p[0] for p in self.lex.locations}
@@ -86,9 +99,10 @@ class Featurizer:
         cache_key = (token.text, token.gap)
         cached = self._words.get(cache_key)
         if cached is None:
-            features = _word_features(token, self.lex, self.places, self.orgs, self.titles)
+            features = _word_features(token, self.lex, self.places, self.orgs, self.titles, self.classes)
             cached = (_as_strings(features), {
-                offset: _as_strings(features, f"{offset}:", _NEIGHBOUR + (_NEAR if abs(offset) == 1 else ()))
+                offset: _as_strings(features, f"{offset}:", [name for name in _NEIGHBOUR + (
+                    _NEAR if abs(offset) == 1 else ()) if name in features])
                 for offset in _OFFSETS})
             if len(self._words) < 50_000:  # bounded: the most frequent words are met first
                 self._words[cache_key] = cached
@@ -138,14 +152,18 @@ def _reading_index(token: Token) -> int:
 
 
 class CrfExtractor:
-    def __init__(self, model):
+    def __init__(self, model, classes: dict[str, tuple[str, ...]] | None = None):
         self.model = model
-        self.featurize = Featurizer()
+        self.featurize = Featurizer(classes)
 
     @classmethod
     def load(cls, path: str | Path) -> "CrfExtractor":
         with open(path, "rb") as handle:
-            return cls(pickle.load(handle))
+            saved = pickle.load(handle)
+        if not isinstance(saved, dict) or saved.get("format") != MODEL_FORMAT:
+            raise ValueError(f"{path} is not an entity model of this version: train it again with "
+                             "`akhbar train entities`")
+        return cls(saved["crf"], saved["classes"])
 
     def extract(self, tokens: Tokens) -> list[Mention]:
         if not tokens:
@@ -173,12 +191,16 @@ def aligned_tags(sentence_tokens: list[str], gold_tags: list[str], token_starts:
     return tags
 
 
-def train(sentences: list[tuple[list[str], list[str]]], out: Path, *, iterations: int = 150):
+MODEL_FORMAT = 2  # {"format", "crf", "classes"}; raised when features change
+
+
+def train(sentences: list[tuple[list[str], list[str]]], out: Path, *, iterations: int = 150,
+          classes: dict[str, tuple[str, ...]] | None = None):
     import sklearn_crfsuite
 
     from indexer.enrich.tokens import spans, tokenize
 
-    featurize = Featurizer()
+    featurize = Featurizer(classes)
     X, y = [], []
     for words, gold in sentences:
         text = " ".join(words)
@@ -187,10 +209,10 @@ def train(sentences: list[tuple[list[str], list[str]]], out: Path, *, iterations
             continue
         X.append(featurize(tokens))
         y.append(aligned_tags(words, gold, [start for start, _ in spans(text)]))
-    model = sklearn_crfsuite.CRF(algorithm="lbfgs", c1=0.1, c2=0.01, max_iterations=iterations,
+    model = sklearn_crfsuite.CRF(algorithm="lbfgs", c1=0.05, c2=0.01, max_iterations=iterations,
                                  all_possible_transitions=True)
     model.fit(X, y)
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "wb") as handle:
-        pickle.dump(model, handle)
+        pickle.dump({"format": MODEL_FORMAT, "crf": model, "classes": classes}, handle)
     return model

@@ -37,7 +37,7 @@ _LINK_WORDS = frozenset({"بن", "بنت", "ابن", "ابو", "ابي", "ال",
 _SPECIFIER = frozenset({"معني", "معنيه", "خاص", "خاصه", "مكلف", "مكلفه", "مستقل", "مستقله"})
 _PRONOUN_SUFFIXES = ("ها", "هم", "هما", "هن", "كم", "كما", "ته", "تها", "يه", "وا")
 # Endings of transliterated surnames that Arabic verbs and nouns do not have: -vić, -ov(a), -ski, -enko
-_FOREIGN_ENDINGS = ("يتش", "وف", "وفا", "سكي", "ينكو", "يفا", "يتشي")
+FOREIGN_ENDINGS = ("يتش", "وف", "وفا", "سكي", "ينكو", "يفا", "يتشي")
 _ORDINALS = frozenset({"اول", "ثاني", "ثالث", "رابع", "خامس", "سادس", "سابع", "ثامن", "تاسع", "عاشر"})
 _CLITIC_ARTICLE = ("بال", "وال", "فال", "كال", "لل")
 _NOBLE = frozenset({"ملك", "امير", "شيخ", "سلطان", "امام"})
@@ -47,7 +47,7 @@ _PRIORITY = {"media_name": -1, "gazetteer": 0, "org_head": 1, "title": 2, "given
 _AFTER_SPEAKER = frozenset({"ان", "انه", "انها", "في", "امس", "اليوم", "خلال", "لدي", "عقب", "بعد", "ل", "من"})
 
 
-def _definite(token: Token) -> bool:
+def is_definite(token: Token) -> bool:
     """Whether a word begins with the article. The article's alef never carries a hamza, so a written أل / إل
     begins a name, not an article: ألونسو، ألبرتين، إلهام."""
     return token.norm.startswith("ال") and token.text[:1] not in "أإآ"
@@ -111,7 +111,7 @@ class RuleExtractor:
                 if cue.person:
                     self._listed(self._persons, self.lex.persons, "person", tokens, keys, i, cue, add)
                 if cue.type_noun and i + 1 < len(tokens) and (
-                        key in _MEDIA or not _definite(tokens[i + 1])):
+                        key in _MEDIA or not is_definite(tokens[i + 1])):
                     # صحيفة «الوفاق»، شركة توتال، قناة الجزيرة: the name after the kind of body, not the kind
                     span = self._proper_name_after(tokens, keys, i + 1, definite=key in _MEDIA)
                     if span:
@@ -140,7 +140,7 @@ class RuleExtractor:
                     if span and span[1] > span[0]:
                         add("given_name", "person", span[0], span[1], reading)
                 if (cue.nationality and i + 1 < len(tokens) and not tokens[i + 1].gap
-                        and not _definite(tokens[i + 1])
+                        and not is_definite(tokens[i + 1])
                         and (i == 0 or token.gap or not tokens[i - 1].norm.startswith(("ال", *_CLITIC_ARTICLE)))):
                     # الفرنسي جيولي after a verb or preposition; not الاقتصاد الإسرائيلي (an adjective)
                     span = self._name_after(tokens, keys, i + 1, after_title=True)
@@ -178,7 +178,7 @@ class RuleExtractor:
         last = k
         while last < len(tokens) and last - k < 3:
             norm = tokens[last].norm
-            if (last > k and tokens[last].gap) or _definite(tokens[last]) or self.lex.is_stop(norm) \
+            if (last > k and tokens[last].gap) or is_definite(tokens[last]) or self.lex.is_stop(norm) \
                     or self._looks_like_verb(norm) or _HAS_DIGIT(norm) or len(norm) < 2:
                 break
             last += 1
@@ -279,9 +279,9 @@ class RuleExtractor:
         an ending Arabic words do not have, or a long word where the name visibly ends."""
         token = tokens[k]
         norm = token.norm
-        if token.gap or _definite(token) or self.lex.is_stop(norm) or _HAS_DIGIT(norm) or keys[k] in self._places:
+        if token.gap or is_definite(token) or self.lex.is_stop(norm) or _HAS_DIGIT(norm) or keys[k] in self._places:
             return False
-        return norm.endswith(_FOREIGN_ENDINGS)
+        return norm.endswith(FOREIGN_ENDINGS)
 
     def _looks_like_verb(self, norm: str) -> bool:
         """Imperfect verbs (يلتقي، ستزور) and words carrying object/possessive pronouns (صلاحياته، عقدها)."""
@@ -320,14 +320,14 @@ class RuleExtractor:
             if position == 0 or (k + 1 < len(tokens) and not tokens[k + 1].gap):
                 return False
         if position == 0:
-            if _definite(token) and norm not in self.lex.first_names:
+            if is_definite(token) and norm not in self.lex.first_names:
                 return False
             if (keys[k] in self._places or keys[k] in self._orgs) and norm not in self.lex.first_names:
                 return False  # وزير خارجية روسيا: a place or body, not a name
             if norm[0] in "لب" and norm not in self.lex.first_names:
                 # لشؤون المغتربين، بحضور: a preposition attached to a noun. After a title, a ل/ب word opens a
                 # name only when a plain (article-less) name word follows: برويز مشرف.
-                following = k + 1 < len(tokens) and not tokens[k + 1].gap and not _definite(tokens[k + 1])
+                following = k + 1 < len(tokens) and not tokens[k + 1].gap and not is_definite(tokens[k + 1])
                 if not (after_title and following and self._is_name_word(tokens, keys, k + 1, 1)):
                     return False
             if self._looks_like_verb(norm) or (not after_title and norm[0] in "تن" and len(norm) >= 4
@@ -438,10 +438,10 @@ class RuleExtractor:
                 break  # a third word belongs to the name only where the name visibly ends (محمد شياع السوداني،)
             if k > first and (keys[k] in self._places or keys[k] in self._orgs):
                 break
-            if k > first and _definite(tokens[k]) and keys[k] not in _ORDINALS:
+            if k > first and is_definite(tokens[k]) and keys[k] not in _ORDINALS:
                 previous = tokens[k - 1].norm
                 compound = k - 2 >= first and tokens[k - 2].norm in _LINK_WORDS  # عبد الكريم الخطابي
-                if _definite(tokens[k - 1]) and previous not in _LINK_WORDS and not compound:
+                if is_definite(tokens[k - 1]) and previous not in _LINK_WORDS and not compound:
                     break  # بشار الأسد | المجتمع الدولي: two definite words in a row leave the name
                 if (previous not in _LINK_WORDS and not norm.endswith(("ي", "يه"))
                         and not self._closes_name(tokens, k)):
