@@ -182,9 +182,10 @@ def train_group():
 def train_entities(gold, out, holdout, iterations, unlabeled):
     """Train a CRF entity model on a CoNLL file; use it with AKHBAR_ENTITY_MODEL=OUT."""
     try:
-        import sklearn_crfsuite  # noqa: F401
+        import pycrfsuite  # noqa: F401
+        import sklearn  # noqa: F401
     except ImportError:
-        fail("training needs sklearn-crfsuite: pip install -e '.[train]'")
+        fail("training needs the train extra (python-crfsuite, scikit-learn): pip install -e '.[train]'")
     from indexer.enrich.entities import extract_mentions
     from indexer.enrich.entities.crf import CrfExtractor, train
     from indexer.evaluation import evaluate_entities, format_table, read_conll

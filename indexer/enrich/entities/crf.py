@@ -3,7 +3,8 @@ its features (stacking), trained on CoNLL data by `akhbar train entities`.
 
 Used when AKHBAR_ENTITY_MODEL points at a trained model; the rules still canonicalize and propagate its
 mentions. Word classes learned from unlabeled news (entities.clusters) travel in the same model file. Needs the
-`train` extra (sklearn-crfsuite). Model files are build output, never committed.
+`train` extra (python-crfsuite; scikit-learn for the word classes). The model file holds the CRFsuite model
+itself, so using one imports nothing heavier than python-crfsuite. Model files are build output, never committed.
 """
 from __future__ import annotations
 
@@ -80,13 +81,19 @@ _NEIGHBOUR = ("key", "suf2", "first_name", "title", "stop", "speech", "org_head"
 # for the immediate neighbours only
 _NEAR = ("stem", "pre2", "suf3", "place_start", "org_start", "foreign", "clitics", *LEVEL_NAMES[:1])
 _OFFSETS = (-2, -1, 1, 2)
+# Words whose attribute strings are kept per process (~5 KB each); the most frequent words are met first.
+WORDS_CACHED = 50_000
 
 
 class Featurizer:
-    """Token features as CRFsuite attribute strings; each word's strings are built once and reused."""
+    """Token features as CRFsuite attribute strings; each word's strings are built once and reused.
 
-    def __init__(self, classes: dict[str, tuple[str, ...]] | None = None):
+    `known`: the attributes a trained model weighs. Others change nothing in its decisions, so they are dropped
+    before caching and tagging (an L1-trained model weighs a small part of what training saw)."""
+
+    def __init__(self, classes: dict[str, tuple[str, ...]] | None = None, known: frozenset[str] | None = None):
         self.classes = classes
+        self.known = known
         self.lex = lexicon()
         self.rules = RuleExtractor(self.lex)
         self.places = {p[0] for p in self.lex.locations}
@@ -94,19 +101,23 @@ class Featurizer:
         self.titles = {p[0] for p in self.lex.titles}
         # (word, gap) -> (own attributes, {offset: attributes as seen from a neighbour at that offset})
         self._words: dict[tuple[str, bool], tuple[list[str], dict[int, list[str]]]] = {}
+        self._bound = WORDS_CACHED
 
     def _word(self, token: Token):
         cache_key = (token.text, token.gap)
         cached = self._words.get(cache_key)
         if cached is None:
             features = _word_features(token, self.lex, self.places, self.orgs, self.titles, self.classes)
-            cached = (_as_strings(features), {
-                offset: _as_strings(features, f"{offset}:", [name for name in _NEIGHBOUR + (
-                    _NEAR if abs(offset) == 1 else ()) if name in features])
+            cached = (self._weighed(_as_strings(features)), {
+                offset: self._weighed(_as_strings(features, f"{offset}:", [name for name in _NEIGHBOUR + (
+                    _NEAR if abs(offset) == 1 else ()) if name in features]))
                 for offset in _OFFSETS})
-            if len(self._words) < 50_000:  # bounded: the most frequent words are met first
+            if len(self._words) < self._bound:  # bounded: the most frequent words are met first
                 self._words[cache_key] = cached
         return cached
+
+    def _weighed(self, attributes: list[str]) -> list[str]:
+        return attributes if self.known is None else [a for a in attributes if a in self.known]
 
     def __call__(self, tokens: Tokens) -> list[list[str]]:
         words = [self._word(t) for t in tokens]
@@ -152,9 +163,13 @@ def _reading_index(token: Token) -> int:
 
 
 class CrfExtractor:
-    def __init__(self, model, classes: dict[str, tuple[str, ...]] | None = None):
-        self.model = model
-        self.featurize = Featurizer(classes)
+    def __init__(self, crfsuite_model: bytes, classes: dict[str, tuple[str, ...]] | None = None):
+        import pycrfsuite
+
+        self._model = crfsuite_model  # the tagger reads this buffer in place: it must live as long as the tagger
+        self.tagger = pycrfsuite.Tagger()
+        self.tagger.open_inmemory(crfsuite_model)
+        self.featurize = Featurizer(classes, frozenset(a for a, _ in self.tagger.info().state_features))
 
     @classmethod
     def load(cls, path: str | Path) -> "CrfExtractor":
@@ -163,13 +178,12 @@ class CrfExtractor:
         if not isinstance(saved, dict) or saved.get("format") != MODEL_FORMAT:
             raise ValueError(f"{path} is not an entity model of this version: train it again with "
                              "`akhbar train entities`")
-        return cls(saved["crf"], saved["classes"])
+        return cls(saved["crfsuite"], saved["classes"])
 
     def extract(self, tokens: Tokens) -> list[Mention]:
         if not tokens:
             return []
-        tags = self.model.predict_single(self.featurize(tokens))
-        return tags_to_mentions(tokens, tags)
+        return tags_to_mentions(tokens, self.tagger.tag(self.featurize(tokens)))
 
 
 def aligned_tags(sentence_tokens: list[str], gold_tags: list[str], token_starts: list[int]) -> list[str]:
@@ -191,28 +205,32 @@ def aligned_tags(sentence_tokens: list[str], gold_tags: list[str], token_starts:
     return tags
 
 
-MODEL_FORMAT = 2  # {"format", "crf", "classes"}; raised when features change
+MODEL_FORMAT = 3  # {"format", "crfsuite": model bytes, "classes"}; raised when features change
 
 
 def train(sentences: list[tuple[list[str], list[str]]], out: Path, *, iterations: int = 150,
-          classes: dict[str, tuple[str, ...]] | None = None):
-    import sklearn_crfsuite
+          classes: dict[str, tuple[str, ...]] | None = None) -> None:
+    """Train on (CoNLL tokens, BIO tags) sentences (L-BFGS, L1 + L2: most attributes end with no weight) and
+    write the model file."""
+    import tempfile
+
+    import pycrfsuite
 
     from indexer.enrich.tokens import spans, tokenize
 
     featurize = Featurizer(classes)
-    X, y = [], []
+    trainer = pycrfsuite.Trainer(algorithm="lbfgs", verbose=False)
+    trainer.set_params({"c1": 0.05, "c2": 0.01, "max_iterations": iterations,
+                        "feature.possible_transitions": True})
     for words, gold in sentences:
         text = " ".join(words)
         tokens = tokenize(text)
-        if not tokens:
-            continue
-        X.append(featurize(tokens))
-        y.append(aligned_tags(words, gold, [start for start, _ in spans(text)]))
-    model = sklearn_crfsuite.CRF(algorithm="lbfgs", c1=0.05, c2=0.01, max_iterations=iterations,
-                                 all_possible_transitions=True)
-    model.fit(X, y)
+        if tokens:
+            trainer.append(featurize(tokens), aligned_tags(words, gold, [start for start, _ in spans(text)]))
+    with tempfile.TemporaryDirectory() as scratch:
+        model_path = Path(scratch) / "model.crfsuite"
+        trainer.train(str(model_path))
+        crfsuite_model = model_path.read_bytes()
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "wb") as handle:
-        pickle.dump({"format": MODEL_FORMAT, "crf": model, "classes": classes}, handle)
-    return model
+        pickle.dump({"format": MODEL_FORMAT, "crfsuite": crfsuite_model, "classes": classes}, handle)
