@@ -44,6 +44,8 @@ _NOBLE = frozenset({"ملك", "امير", "شيخ", "سلطان", "امام"})
 # Priority when two candidates cover the same length: gazetteer evidence beats patterns.
 _PRIORITY = {"media_name": -1, "gazetteer": 0, "org_head": 1, "title": 2, "given_name": 3, "place_trigger": 4, "speaker": 5, "nationality": 6, "type_noun": 1}
 # What follows a speaker's name: "قال بلير إن …", "وأضاف سولانا في …", "قالت رايس أمس …"
+# What follows a speaker's name only (not a name in general): قال كورت الذي …، أعرب بيريز عن …
+_AFTER_SPEAKER_ONLY = frozenset({"الذي", "التي", "عن", "بان", "بانه", "بانها", "وهو", "وهي"})
 _AFTER_SPEAKER = frozenset({"ان", "انه", "انها", "في", "امس", "اليوم", "خلال", "لدي", "عقب", "بعد", "ل", "من"})
 
 
@@ -353,6 +355,9 @@ class RuleExtractor:
                 continue  # وتوقع فارس تزايد …: the name is one word, a verb or verbal noun follows
             if last + 1 == len(tokens) or tokens[last + 1].gap or tokens[last + 1].norm in _AFTER_SPEAKER:
                 return k, last
+            following = tokens[last + 1]
+            if following.norm in _AFTER_SPEAKER_ONLY or (following.key,) in self.lex.roles:
+                return k, last  # قال بلير الذي …، أكد كورت مدير …: a relative or the speaker's office follows
         return None
 
     def _plain_name_word(self, tokens, keys, k: int) -> bool:
