@@ -9,6 +9,7 @@ itself, so using one imports nothing heavier than python-crfsuite. Model files a
 from __future__ import annotations
 
 import pickle
+from operator import itemgetter
 from pathlib import Path
 
 from indexer.enrich.entities.base import Mention, Token, mention_surface
@@ -81,8 +82,13 @@ _NEIGHBOUR = ("key", "suf2", "first_name", "title", "stop", "speech", "org_head"
 # for the immediate neighbours only
 _NEAR = ("stem", "pre2", "suf3", "place_start", "org_start", "foreign", "clitics", *LEVEL_NAMES[:1])
 _OFFSETS = (-2, -1, 1, 2)
-# Words whose attribute strings are kept per process (~5 KB each); the most frequent words are met first.
-WORDS_CACHED = 50_000
+_TAGS = ("O", *(f"{p}-{t}" for t in _BIO.values() for p in "BI"))
+# offset -> tag -> the attribute string "offset:rule=tag" (0: the token's own "rule=tag"), built once
+_RULE_ATTRIBUTES = {offset: {tag: f"{offset}:rule={tag}" if offset else f"rule={tag}" for tag in _TAGS}
+                    for offset in (0, *_OFFSETS)}
+# Words whose attribute lists are kept per process (~1 KB each, their strings shared); the most frequent words
+# are met first.
+WORDS_CACHED = 120_000
 
 
 class Featurizer:
@@ -99,42 +105,50 @@ class Featurizer:
         self.places = {p[0] for p in self.lex.locations}
         self.orgs = {p[0] for p in self.lex.organizations}
         self.titles = {p[0] for p in self.lex.titles}
-        # (word, gap) -> (own attributes, {offset: attributes as seen from a neighbour at that offset})
-        self._words: dict[tuple[str, bool], tuple[list[str], dict[int, list[str]]]] = {}
+        # (word, gap) -> (own attributes, (attributes as seen from a neighbour at each of _OFFSETS))
+        self._words: dict[tuple[str, bool], tuple[list[str], tuple[list[str], ...]]] = {}
         self._bound = WORDS_CACHED
+        self._strings: dict[str, str] = {}  # one object per distinct attribute string (most are common to many)
 
     def _word(self, token: Token):
         cache_key = (token.text, token.gap)
         cached = self._words.get(cache_key)
         if cached is None:
             features = _word_features(token, self.lex, self.places, self.orgs, self.titles, self.classes)
-            cached = (self._weighed(_as_strings(features)), {
-                offset: self._weighed(_as_strings(features, f"{offset}:", [name for name in _NEIGHBOUR + (
+            cached = (self._weighed(_as_strings(features)), tuple(
+                self._weighed(_as_strings(features, f"{offset}:", [name for name in _NEIGHBOUR + (
                     _NEAR if abs(offset) == 1 else ()) if name in features]))
-                for offset in _OFFSETS})
+                for offset in _OFFSETS))
             if len(self._words) < self._bound:  # bounded: the most frequent words are met first
                 self._words[cache_key] = cached
         return cached
 
     def _weighed(self, attributes: list[str]) -> list[str]:
-        return attributes if self.known is None else [a for a in attributes if a in self.known]
+        """The attributes the model weighs, each string shared with every other word that has it."""
+        if self.known is None:
+            return attributes
+        shared = self._strings
+        return [shared.setdefault(a, a) for a in attributes if a in self.known]
 
     def __call__(self, tokens: Tokens) -> list[list[str]]:
-        words = [self._word(t) for t in tokens]
+        words = list(map(self._word, tokens))
         rules = rule_tags(tokens, self.rules)
-        count = len(tokens)
-        items = []
-        for i, (own, _) in enumerate(words):
-            item = ["bias", f"rule={rules[i]}", *own]
-            for offset in _OFFSETS:
-                j = i + offset
-                if 0 <= j < count:
-                    item += words[j][1][offset]
-                    item.append(f"{offset}:rule={rules[j]}")
-                else:
-                    item.append(f"{offset}:edge")
-            items.append(item)
-        return items
+        # For each offset, what token i sees there: (that word's view from this offset, its rule tag), aligned
+        # on i, with an edge marker beyond the text. The items are then built by list displays, in C.
+        views = list(map(itemgetter(1), words))
+        sides = []
+        for index, offset in enumerate(_OFFSETS):
+            seen = list(map(itemgetter(index), views))
+            seen_rules = list(map(_RULE_ATTRIBUTES[offset].__getitem__, rules))
+            pad = min(abs(offset), len(words))
+            if offset < 0:
+                sides += [[[]] * pad + seen[:offset], [f"{offset}:edge"] * pad + seen_rules[:offset]]
+            else:
+                sides += [seen[offset:] + [[]] * pad, seen_rules[offset:] + [f"{offset}:edge"] * pad]
+        own_rules = list(map(_RULE_ATTRIBUTES[0].__getitem__, rules))
+        return [["bias", own_rule, *own, *a, a_rule, *b, b_rule, *c, c_rule, *d, d_rule]
+                for own, own_rule, a, a_rule, b, b_rule, c, c_rule, d, d_rule
+                in zip(map(itemgetter(0), words), own_rules, *sides)]
 
 
 def tags_to_mentions(tokens: Tokens, tags: list[str]) -> list[Mention]:
