@@ -60,6 +60,28 @@ def test_clitics_stripped_with_guards():
     assert {"لبنان", "بغداد", "بيروت", "الأمم المتحدة"} <= names
 
 
+@pytest.mark.parametrize("text, expected, absent", [
+    # a hamza alef is no article; a name spelled with ى is a name, but على is not علي
+    ("وقال ألونسو إن السباق كان صعبا", {("person", "ألونسو")}, set()),
+    ("وتألق مصطفى جعفر ومحمد زكي في المباراة", {("person", "مصطفى جعفر"), ("person", "محمد زكي")}, set()),
+    ("وحصل على جائزة كبرى", set(), {"person"}),
+    # with the article, a place named like a nisba is the adjective; the name after it is a person
+    ("وتأهل التشيلي فرناندو غونزاليز إلى الدور الثاني", {("person", "فرناندو غونزاليز")}, {"location"}),
+    # a head noun whose complement is only a listed body names that body
+    ("وانتشرت قوات الأمم المتحدة في الجنوب", {("organization", "الأمم المتحدة")}, set()),
+    # a company named after a family is a surname after a given name, a company elsewhere
+    ("وقال هنري فورد إن السيارة جاهزة", {("person", "هنري فورد")}, {"organization"}),
+    ("وأعلنت فورد عن سيارة جديدة", {("organization", "فورد")}, {"person"}),
+    # an office heading a body announces no name; the office alone is no value
+    ("وقال رئيس تحرير الصحيفة إن العدد تأخر", set(), {"person"}),
+])
+def test_rules_on_principle(text, expected, absent):
+    entities = EntityStage().entities("", text)
+    found = {(e.type, e.name) for e in entities}
+    assert expected <= found, found
+    assert not any(e.type in absent for e in entities), found
+
+
 def test_topics_of_the_seed_shaped_article():
     from indexer.enrich.topics import classify
 

@@ -441,8 +441,10 @@ class RuleExtractor:
                 break  # فارس تزايد، صبري عقد اجتماعا: the sentence goes on after the name
             if words >= 2 and tokens[k - 1].norm not in _LINK_WORDS and not self._closes_name(tokens, k):
                 break  # a third word belongs to the name only where the name visibly ends (محمد شياع السوداني،)
-            if k > first and (keys[k] in self._places or keys[k] in self._orgs):
-                break
+            if k > first and (keys[k] in self._places or keys[k] in self._orgs) and not (
+                    k == first + 1 and (keys[k],) in self.lex.organizations
+                    and self._given_name(tokens[first].norm, tokens[first].text)):
+                break  # وزير خارجية روسيا; but a company named after a family is a surname: هيلين فورد
             if k > first and is_definite(tokens[k]) and keys[k] not in _ORDINALS:
                 previous = tokens[k - 1].norm
                 compound = k - 2 >= first and tokens[k - 2].norm in _LINK_WORDS  # عبد الكريم الخطابي
