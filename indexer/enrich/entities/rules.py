@@ -390,8 +390,8 @@ class RuleExtractor:
             skipped = 0
             while (k < len(tokens) and skipped < 2 and not tokens[k].gap and tokens[k].norm.startswith("ال")
                    and tokens[k].norm.endswith(("ي", "يه")) and keys[k] not in self._places
-                   and tokens[k].norm not in self.lex.first_names):
-                k += 1
+                   and tokens[k].norm not in self.lex.first_names and not self.lex.is_stop(tokens[k].norm)):
+                k += 1  # (not الذي / التي: القاضي الذي رفض … has no name)
                 skipped += 1
             if (skipped and k + 1 < len(tokens) and keys[k] in self._places and not tokens[k + 1].gap
                     and keys[k + 1] not in self._places and self._is_name_word(tokens, keys, k + 1, 1)):
