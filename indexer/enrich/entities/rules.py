@@ -141,7 +141,7 @@ class RuleExtractor:
                     span = self._name_after(tokens, keys, i, after_title=False)
                     if span and span[1] > span[0]:
                         add("given_name", "person", span[0], span[1], reading)
-                if (cue.nationality and i + 1 < len(tokens) and not tokens[i + 1].gap
+                if (cue.nationality and not cue.place and i + 1 < len(tokens) and not tokens[i + 1].gap
                         and not is_definite(tokens[i + 1])
                         and (i == 0 or token.gap or not tokens[i - 1].norm.startswith(("ال", *_CLITIC_ARTICLE)))):
                     # الفرنسي جيولي after a verb or preposition; not الاقتصاد الإسرائيلي (an adjective)
@@ -324,6 +324,8 @@ class RuleExtractor:
         if position == 0:
             if is_definite(token) and norm not in self.lex.first_names:
                 return False
+            if after_title and norm[0] == "و" and len(norm) >= 4 and norm not in self.lex.first_names:
+                return False  # مع السعودية وخالفوا …: a conjunction after a title opens a clause, not a name
             if (keys[k] in self._places or keys[k] in self._orgs) and norm not in self.lex.first_names:
                 return False  # وزير خارجية روسيا: a place or body, not a name
             if norm[0] in "لب" and norm not in self.lex.first_names:
