@@ -90,9 +90,12 @@ def classify(title: str, body: str) -> list[str]:
             chosen.append(ranked[1][0])
     fine = [t for t, s in scores.items() if taxonomy[t].parent and s >= MIN_FINE]
     for topic in sorted(fine, key=lambda t: -scores[t]):
+        parent = taxonomy[topic].parent
+        if parent not in chosen:
+            if sum(taxonomy[t].parent is None for t in chosen) >= 2:
+                continue  # at most two top-level topics: a fine topic outside both is a side issue here
+            chosen.append(parent)
         chosen.append(topic)
-        if taxonomy[topic].parent not in chosen:
-            chosen.append(taxonomy[topic].parent)
     return list(dict.fromkeys(chosen))
 
 
