@@ -88,6 +88,10 @@ def test_topics_of_the_seed_shaped_article():
     topics = classify(TITLE, BODY)
     assert {"illegal_migration", "organized_crime", "drug_trafficking"} <= set(topics)
     assert "sports" not in topics
+    from core.taxonomy import topics as taxonomy
+
+    assert sum(taxonomy()[t].parent is None for t in topics) <= 2  # one top-level topic, two at most
+    assert all(taxonomy()[t].parent in topics for t in topics if taxonomy()[t].parent)
 
 
 def test_fine_topic_needs_more_than_a_passing_mention():
