@@ -33,7 +33,11 @@ _TYPE_NOUNS = frozenset(match_key(w) for w in (
 _MEDIA = frozenset(match_key(w) for w in ("صحيفه", "جريده", "مجله", "قناه", "فضاييه", "اذاعه", "موقع"))
 _PLACE_TRIGGERS = frozenset(match_key(w) for w in (
     "مدينه", "محافظه", "ولايه", "منطقه", "اقليم", "بلده", "قريه", "عاصمه", "جزيره", "مقاطعه", "ميناء"))
-_LINK_WORDS = frozenset({"بن", "بنت", "ابن", "ابو", "ابي", "ال", "عبد", "دي", "فان", "فون"})
+_LINK_WORDS = frozenset({"بن", "بنت", "ابن", "ابو", "ابي", "ال", "عبد", "دي", "دو", "فان", "فون"})
+# Second particles of European names, links only right after the first (فون دير لاين، دو لا سابليير): alone,
+# دير is a monastery and لا means no.
+_SECOND_PARTICLES = {"فون": frozenset({"دير"}), "فان": frozenset({"دير", "دن"}), "دو": frozenset({"لا"}),
+                     "دي": frozenset({"لا", "لوس"})}
 _SPECIFIER = frozenset({"معني", "معنيه", "خاص", "خاصه", "مكلف", "مكلفه", "مستقل", "مستقله"})
 _PRONOUN_SUFFIXES = ("ها", "هم", "هما", "هن", "كم", "كما", "ته", "تها", "يه", "وا")
 # Endings of transliterated surnames that Arabic verbs and nouns do not have: -vić, -ov(a), -ski, -enko
@@ -47,6 +51,12 @@ _PRIORITY = {"media_name": -1, "gazetteer": 0, "org_head": 1, "title": 2, "given
 # What follows a speaker's name only (not a name in general): قال كورت الذي …، أعرب بيريز عن …
 _AFTER_SPEAKER_ONLY = frozenset({"الذي", "التي", "عن", "بان", "بانه", "بانها", "وهو", "وهي"})
 _AFTER_SPEAKER = frozenset({"ان", "انه", "انها", "في", "امس", "اليوم", "خلال", "لدي", "عقب", "بعد", "ل", "من"})
+
+
+def _is_link(tokens, k: int) -> bool:
+    """A word that joins the parts of a name (بن، آل، أبو، فون …), or the second particle of a pair (فون دير)."""
+    norm = tokens[k].norm
+    return norm in _LINK_WORDS or (k > 0 and norm in _SECOND_PARTICLES.get(tokens[k - 1].norm, ()))
 
 
 def is_definite(token: Token) -> bool:
@@ -285,6 +295,12 @@ class RuleExtractor:
             return False
         return norm.endswith(FOREIGN_ENDINGS)
 
+    def _listed_at(self, tokens, keys, k: int) -> bool:
+        """Whether a listed place or organization starts at token k (the whole phrase, not only its first
+        word: دير الزور is a place, دير in فون دير لاين is not)."""
+        return bool(self._phrase_at(self._places, keys[k], keys, tokens, k)
+                    or self._phrase_at(self._orgs, keys[k], keys, tokens, k))
+
     def _looks_like_verb(self, norm: str) -> bool:
         """Imperfect verbs (يلتقي، ستزور) and words carrying object/possessive pronouns (صلاحياته، عقدها)."""
         if norm in self.lex.first_names or len(norm) < 4:
@@ -429,7 +445,7 @@ class RuleExtractor:
             if k > first and tokens[k].gap:
                 break
             norm = tokens[k].norm
-            if k > first and norm in _LINK_WORDS:
+            if k > first and _is_link(tokens, k):
                 allowance += 1  # محمد بن راشد آل مكتوم: each link carries one more word
                 k += 1
                 continue
@@ -438,21 +454,21 @@ class RuleExtractor:
             surname = k > first and self._foreign_surname(tokens, keys, k)
             if not surname and not self._is_name_word(tokens, keys, k, k - first, after_title=after_title):
                 break
-            if (k > first and not surname and tokens[k - 1].norm not in _LINK_WORDS
+            if (k > first and not surname and not _is_link(tokens, k - 1)
                     and self._looks_like_verbal_noun(tokens[k])):
                 break  # فارس تزايد، صبري عقد اجتماعا: the sentence goes on after the name
-            if words >= 2 and tokens[k - 1].norm not in _LINK_WORDS and not self._closes_name(tokens, k):
+            if words >= 2 and not _is_link(tokens, k - 1) and not self._closes_name(tokens, k):
                 break  # a third word belongs to the name only where the name visibly ends (محمد شياع السوداني،)
-            if k > first and (keys[k] in self._places or keys[k] in self._orgs) and not (
+            if k > first and self._listed_at(tokens, keys, k) and not (
                     k == first + 1 and (keys[k],) in self.lex.organizations
                     and self._given_name(tokens[first].norm, tokens[first].text)):
                 break  # وزير خارجية روسيا; but a company named after a family is a surname: هيلين فورد
             if k > first and is_definite(tokens[k]) and keys[k] not in _ORDINALS:
                 previous = tokens[k - 1].norm
-                compound = k - 2 >= first and tokens[k - 2].norm in _LINK_WORDS  # عبد الكريم الخطابي
-                if is_definite(tokens[k - 1]) and previous not in _LINK_WORDS and not compound:
+                compound = k - 2 >= first and _is_link(tokens, k - 2)  # عبد الكريم الخطابي
+                if is_definite(tokens[k - 1]) and not _is_link(tokens, k - 1) and not compound:
                     break  # بشار الأسد | المجتمع الدولي: two definite words in a row leave the name
-                if (previous not in _LINK_WORDS and not norm.endswith(("ي", "يه"))
+                if (not _is_link(tokens, k - 1) and not norm.endswith(("ي", "يه"))
                         and not self._closes_name(tokens, k)):
                     break  # محمد الشربيني، فيصل المشعل إن | راوول الهدف الثاني: a definite word other than a
                     # family nisba is a surname only where the name visibly ends after it
@@ -460,7 +476,7 @@ class RuleExtractor:
             if not (k - 1 == first and norm in _LINK_WORDS):
                 words += 1  # عبد ربه منصور هادي: a leading عبد / أبو is part of the next word
         last = k - 1
-        while last >= first and tokens[last].norm in _LINK_WORDS:
+        while last >= first and _is_link(tokens, last):
             last -= 1  # a name does not end on بن / أبو
         if last < first:
             return None
