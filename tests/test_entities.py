@@ -73,7 +73,8 @@ def test_clitics_stripped_with_guards():
     ("وقال هنري فورد إن السيارة جاهزة", {("person", "هنري فورد")}, {"organization"}),
     ("وأعلنت فورد عن سيارة جديدة", {("organization", "فورد")}, {"person"}),
     # European particle pairs join a name; alone, دير is a monastery
-    ("وقالت أورسولا فون دير لاين إن الخطة جاهزة", {("person", "أورسولا فون دير لاين")}, set()),
+    ("وقالت رئيسة المفوضية الأوروبية أورسولا فون دير لاين إن الخطة جاهزة",
+     {("person", "أورسولا فون دير لاين")}, set()),
     # an office heading a body announces no name; the office alone is no value
     ("وقال رئيس تحرير الصحيفة إن العدد تأخر", set(), {"person"}),
 ])
