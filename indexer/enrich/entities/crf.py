@@ -32,7 +32,8 @@ def rule_tags(tokens: Tokens, rules: RuleExtractor) -> list[str]:
     return tags
 
 
-def _word_features(token: Token, lex: Lexicon, places, orgs, titles, classes) -> dict[str, str | bool]:
+def _word_features(token: Token, lex: Lexicon, places, orgs, titles, person_words,
+                   classes) -> dict[str, str | bool]:
     norm, key = token.norm, token.key
     stem = token.readings[-1][1]  # the most stripped reading
     return {
@@ -60,6 +61,7 @@ def _word_features(token: Token, lex: Lexicon, places, orgs, titles, classes) ->
         "speech": any(r in lex.speech_verbs for r, _ in token.readings),
         "place_start": any(k in places for _, k in token.readings),
         "org_start": any(k in orgs for _, k in token.readings),
+        "person_word": any(k in person_words for _, k in token.readings),  # a word of a listed public figure
         **(dict(zip(LEVEL_NAMES, classes_of(token, classes))) if classes else {}),
     }
 
@@ -78,7 +80,7 @@ def _as_strings(features: dict[str, str | bool], prefix: str = "", only: tuple[s
 
 
 _NEIGHBOUR = ("key", "suf2", "first_name", "title", "stop", "speech", "org_head", "article", "gap", "nationality",
-              *LEVEL_NAMES[1:])
+              "person_word", *LEVEL_NAMES[1:])
 # for the immediate neighbours only
 _NEAR = ("stem", "pre2", "suf3", "place_start", "org_start", "foreign", "clitics", *LEVEL_NAMES[:1])
 _OFFSETS = (-2, -1, 1, 2)
@@ -105,6 +107,7 @@ class Featurizer:
         self.places = {p[0] for p in self.lex.locations}
         self.orgs = {p[0] for p in self.lex.organizations}
         self.titles = {p[0] for p in self.lex.titles}
+        self.person_words = {word for name in self.lex.persons for word in name}
         # (word, gap) -> (own attributes, (attributes as seen from a neighbour at each of _OFFSETS))
         self._words: dict[tuple[str, bool], tuple[list[str], tuple[list[str], ...]]] = {}
         self._bound = WORDS_CACHED
@@ -114,7 +117,8 @@ class Featurizer:
         cache_key = (token.text, token.gap)
         cached = self._words.get(cache_key)
         if cached is None:
-            features = _word_features(token, self.lex, self.places, self.orgs, self.titles, self.classes)
+            features = _word_features(token, self.lex, self.places, self.orgs, self.titles, self.person_words,
+                                      self.classes)
             cached = (self._weighed(_as_strings(features)), tuple(
                 self._weighed(_as_strings(features, f"{offset}:", [name for name in _NEIGHBOUR + (
                     _NEAR if abs(offset) == 1 else ()) if name in features]))
@@ -219,7 +223,7 @@ def aligned_tags(sentence_tokens: list[str], gold_tags: list[str], token_starts:
     return tags
 
 
-MODEL_FORMAT = 3  # {"format", "crfsuite": model bytes, "classes"}; raised when features change
+MODEL_FORMAT = 4  # {"format", "crfsuite": model bytes, "classes"}; raised when features change
 
 
 def train(sentences: list[tuple[list[str], list[str]]], out: Path, *, iterations: int = 150,
