@@ -72,6 +72,10 @@ def test_clitics_stripped_with_guards():
     # a company named after a family is a surname after a given name, a company elsewhere
     ("وقال هنري فورد إن السيارة جاهزة", {("person", "هنري فورد")}, {"organization"}),
     ("وأعلنت فورد عن سيارة جديدة", {("organization", "فورد")}, {"person"}),
+    # a name listed with the article needs it: جزيرة is an island, الجزيرة the channel
+    ("ووصل المهاجرون إلى جزيرة لامبيدوزا كما ذكرت قناة الجزيرة", {("organization", "الجزيرة")},
+     set()),
+    ("وافتتحت شركة سعودية فرعا", set(), {"location"}),
     # European particle pairs join a name; alone, دير is a monastery
     ("وقالت رئيسة المفوضية الأوروبية أورسولا فون دير لاين إن الخطة جاهزة",
      {("person", "أورسولا فون دير لاين")}, set()),

@@ -31,6 +31,7 @@ class Lexicon:
     organizations: dict[tuple[str, ...], str]
     persons: dict[tuple[str, ...], str]
     titles: dict[tuple[str, ...], str]
+    definite: frozenset[tuple[str, ...]]  # listed places and bodies written with the article (المغرب، الجزيرة)
     roles: frozenset[tuple[str, ...]]  # titles and role words (roles.txt) none of which is a facet value alone
     org_heads: frozenset[str]
     first_names: frozenset[str]
@@ -56,6 +57,8 @@ def lexicon() -> Lexicon:
         organizations=organizations,
         persons=persons,
         titles=titles,
+        definite=frozenset(phrase_keys(line.partition("=")[0]) for name in ("locations.txt", "organizations.txt")
+                           for line in _lines(name) if normalize(line).startswith("ال")),
         roles=frozenset(titles) | frozenset(_phrases("roles.txt")),
         org_heads=frozenset(match_key(normalize(w)) for w in _lines("org_heads.txt")),
         first_names=frozenset(normalize(w) for w in _lines("first_names.txt")),

@@ -177,6 +177,10 @@ class RuleExtractor:
             if (length == 1 and cue.reading.startswith("ال") and cue.reading.endswith("ي")
                     and not normalize(alias_of).startswith("ال")):
                 return  # التشيلي، الكوري: with the article, a place named like a nisba is the adjective
+            written = tokens[i].norm
+            if phrase in self.lex.definite and not (
+                    cue.reading.startswith("ال") or written[:len(written) - len(cue.reading)].endswith("لل")):
+                return  # a name listed with the article needs it: جزيرة is an island, الجزيرة the channel
             add("gazetteer", etype, i, i + length - 1, cue.reading,
                 alias_of if alias_of and facet_key(alias_of) != facet_key(" ".join(phrase)) else None)
 
