@@ -76,6 +76,9 @@ def test_clitics_stripped_with_guards():
     ("ووصل المهاجرون إلى جزيرة لامبيدوزا كما ذكرت قناة الجزيرة", {("organization", "الجزيرة")},
      set()),
     ("وافتتحت شركة سعودية فرعا", set(), {"location"}),
+    # a facility named after a person is no mention of the person; a canal is no TV channel
+    ("وغادر الوفد مطار قاعدة الملك خالد الجوية", set(), {"person"}),
+    ("وعبرت السفينة قناة السويس أمس", {("location", "قناة السويس")}, {"organization"}),
     # European particle pairs join a name; alone, دير is a monastery
     ("وقالت رئيسة المفوضية الأوروبية أورسولا فون دير لاين إن الخطة جاهزة",
      {("person", "أورسولا فون دير لاين")}, set()),

@@ -31,6 +31,7 @@ _GENERIC = frozenset(match_key(w) for w in (
 _TYPE_NOUNS = frozenset(match_key(w) for w in (
     "صحيفه", "جريده", "مجله", "قناه", "فضاييه", "اذاعه", "تلفزيون", "موقع", "شركه", "شركات", "مجموعه", "ماركه"))
 _MEDIA = frozenset(match_key(w) for w in ("صحيفه", "جريده", "مجله", "قناه", "فضاييه", "اذاعه", "موقع"))
+_CANAL = match_key("قناه")  # a TV channel, or a canal
 _PLACE_TRIGGERS = frozenset(match_key(w) for w in (
     "مدينه", "محافظه", "ولايه", "منطقه", "اقليم", "بلده", "قريه", "عاصمه", "جزيره", "مقاطعه", "ميناء"))
 _LINK_WORDS = frozenset({"بن", "بنت", "ابن", "ابو", "ابي", "ال", "عبد", "دي", "دو", "فان", "فون"})
@@ -44,6 +45,11 @@ _PRONOUN_SUFFIXES = ("ها", "هم", "هما", "هن", "كم", "كما", "ته",
 FOREIGN_ENDINGS = ("يتش", "وف", "وفا", "سكي", "ينكو", "يفا", "يتشي")
 _ORDINALS = frozenset({"اول", "ثاني", "ثالث", "رابع", "خامس", "سادس", "سابع", "ثامن", "تاسع", "عاشر"})
 _CLITIC_ARTICLE = ("بال", "وال", "فال", "كال", "لل")
+# Places and institutions named after a person: the name after them (and its title) is part of their own name.
+_FACILITIES = frozenset(match_key(w) for w in (
+    "مطار", "قاعده", "مستشفي", "مدينه", "شارع", "طريق", "جسر", "ملعب", "استاد", "مسجد", "قصر", "ميناء", "حي",
+    "برج", "مجمع", "جايزه", "كرسي", "قاعه", "منتزه", "حديقه", "مدرسه", "كليه", "جامعه", "مركز", "معهد",
+    "مكتبه", "مؤسسه", "صندوق", "برنامج", "مشروع", "منحه"))
 _NOBLE = frozenset({"ملك", "امير", "شيخ", "سلطان", "امام"})
 # Priority when two candidates cover the same length: gazetteer evidence beats patterns.
 _PRIORITY = {"media_name": -1, "gazetteer": 0, "org_head": 1, "title": 2, "given_name": 3, "place_trigger": 4, "speaker": 5, "nationality": 6, "type_noun": 1}
@@ -122,6 +128,8 @@ class RuleExtractor:
                     self._listed(self._places, self.lex.locations, "location", tokens, keys, i, cue, add)
                 if cue.person:
                     self._listed(self._persons, self.lex.persons, "person", tokens, keys, i, cue, add)
+                if key == _CANAL and i + 1 < len(tokens) and self._listed_at(tokens, keys, i + 1):
+                    continue  # قناة السويس، قناة بنما: a canal named after a place, not a channel
                 if cue.type_noun and i + 1 < len(tokens) and (
                         key in _MEDIA or not is_definite(tokens[i + 1])):
                     # صحيفة «الوفاق»، شركة توتال، قناة الجزيرة: the name after the kind of body, not the kind
@@ -143,6 +151,8 @@ class RuleExtractor:
                 title_length = self._phrase_at(self._titles, key, keys, tokens, i) if cue.title else 0
                 if title_length == 1 and self.lex.titles[(key,)].startswith("ال") and not reading.startswith("ال"):
                     title_length = 0  # الصحفي is a title, صحفي an adjective (مؤتمر صحفي)
+                if title_length and i > 0 and not token.gap and tokens[i - 1].key in _FACILITIES:
+                    title_length = 0  # مطار الملك خالد، قاعدة الملك فهد الجوية: a facility named after a person
                 if title_length:
                     span = self._name_after(tokens, keys, i + title_length, after_title=True)
                     if span:
@@ -328,8 +338,8 @@ class RuleExtractor:
             return True  # عبدالله الثاني
         if after_title and position == 0 and self._given_name(norm, token.text):
             return True  # الإمام علي: a given name, though "على" folds to the same letters
-        if len(norm) < 2 or _HAS_DIGIT(norm) or self.lex.is_stop(norm):
-            return False
+        if len(norm) < 2 or _HAS_DIGIT(norm) or self.lex.is_stop(norm) or norm.isascii():
+            return False  # (a word in Latin letters is no part of a name written in Arabic: ارسل رسالة SMS)
         if (len(norm) >= 4 and token.plain.endswith("ه") and not token.plain.endswith("يه")
                 and norm not in self.lex.first_names):
             return False  # حديثه، مواقفه: a possessive ـه (names end in ة, or in ـيه as جوزيه، روجيه)
