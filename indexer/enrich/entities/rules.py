@@ -48,7 +48,7 @@ _CLITIC_ARTICLE = ("بال", "وال", "فال", "كال", "لل")
 # Places and institutions named after a person: the name after them (and its title) is part of their own name.
 _FACILITIES = frozenset(match_key(w) for w in (
     "مطار", "قاعده", "مستشفي", "مدينه", "شارع", "طريق", "جسر", "ملعب", "استاد", "مسجد", "قصر", "ميناء", "حي",
-    "برج", "مجمع", "جايزه", "كرسي", "قاعه", "منتزه", "حديقه", "مدرسه", "كليه", "جامعه", "مركز", "معهد",
+    "برج", "مجمع", "جايزه", "كرسي", "قاعه", "منتزه", "متنزه", "حديقه", "حدايق", "جامع", "مدرسه", "كليه", "جامعه", "مركز", "معهد",
     "مكتبه", "مؤسسه", "صندوق", "برنامج", "مشروع", "منحه"))
 _NOBLE = frozenset({"ملك", "امير", "شيخ", "سلطان", "امام"})
 # Priority when two candidates cover the same length: gazetteer evidence beats patterns.
@@ -245,8 +245,8 @@ class RuleExtractor:
     def _described_only(self, head: str, complement) -> bool:
         """A description, not a name: الحكومة المصرية، الإدارة الأمريكية (a definite head with one
         nationality-style adjective; named ones such as الاتحاد الأوروبي come from the gazetteer), or a head
-        whose complement is only generic words: مجلس الإدارة، الهيئة العامة، قوات الأمن."""
-        if all(t.key in _GENERIC or t.key in self.lex.org_heads for t in complement):
+        whose complement is only generic words or an ordinal: مجلس الإدارة، الهيئة العامة، قوات الأمن، المركز الثالث."""
+        if all(t.key in _GENERIC or t.key in self.lex.org_heads or t.key in _ORDINALS for t in complement):
             return True
         if not head.startswith("ال") or len(complement) != 1:
             return False
