@@ -39,6 +39,7 @@ _LINK_WORDS = frozenset({"بن", "بنت", "ابن", "ابو", "ابي", "ال",
 # دير is a monastery and لا means no.
 _SECOND_PARTICLES = {"فون": frozenset({"دير"}), "فان": frozenset({"دير", "دن"}), "دو": frozenset({"لا"}),
                      "دي": frozenset({"لا", "لوس"})}
+_SECOND_WORDS = frozenset().union(*_SECOND_PARTICLES.values())
 _SPECIFIER = frozenset({"معني", "معنيه", "خاص", "خاصه", "مكلف", "مكلفه", "مستقل", "مستقله"})
 _PRONOUN_SUFFIXES = ("ها", "هم", "هما", "هن", "كم", "كما", "ته", "تها", "يه", "وا")
 # Endings of transliterated surnames that Arabic verbs and nouns do not have: -vić, -ov(a), -ski, -enko
@@ -62,7 +63,9 @@ _AFTER_SPEAKER = frozenset({"ان", "انه", "انها", "في", "امس", "ا�
 def _is_link(tokens, k: int) -> bool:
     """A word that joins the parts of a name (بن، آل، أبو، فون …), or the second particle of a pair (فون دير)."""
     norm = tokens[k].norm
-    return norm in _LINK_WORDS or (k > 0 and norm in _SECOND_PARTICLES.get(tokens[k - 1].norm, ()))
+    if norm in _LINK_WORDS:
+        return True
+    return norm in _SECOND_WORDS and k > 0 and norm in _SECOND_PARTICLES.get(tokens[k - 1].norm, ())
 
 
 def is_definite(token: Token) -> bool:
@@ -312,8 +315,9 @@ class RuleExtractor:
     def _listed_at(self, tokens, keys, k: int) -> bool:
         """Whether a listed place or organization starts at token k (the whole phrase, not only its first
         word: دير الزور is a place, دير in فون دير لاين is not)."""
-        return bool(self._phrase_at(self._places, keys[k], keys, tokens, k)
-                    or self._phrase_at(self._orgs, keys[k], keys, tokens, k))
+        key = keys[k]
+        return bool((key in self._places and self._phrase_at(self._places, key, keys, tokens, k))
+                    or (key in self._orgs and self._phrase_at(self._orgs, key, keys, tokens, k)))
 
     def _looks_like_verb(self, norm: str) -> bool:
         """Imperfect verbs (يلتقي، ستزور) and words carrying object/possessive pronouns (صلاحياته، عقدها)."""
