@@ -46,6 +46,15 @@ def test_surname_folds_into_full_name(found):
     assert not any(e.key == facet_key("الورفلي") for e in entities)
 
 
+def test_given_name_folds_into_the_only_full_name_it_begins():
+    entities = EntityStage().entities("", "استقبل الأمير خالد الفيصل الوفد. وقال خالد ، إن المشروع مهم.")
+    persons = [(e.name, e.count) for e in entities if e.type == "person"]
+    assert persons == [("خالد الفيصل", 2)]
+    # two full names beginning with it: the given name alone stays apart
+    entities = EntityStage().entities("", "التقى خالد الفيصل مع خالد العطية. وقال خالد ، إن اللقاء مثمر.")
+    assert {e.name for e in entities if e.type == "person"} == {"خالد الفيصل", "خالد العطية", "خالد"}
+
+
 def test_no_titles_fragments_or_clitics_as_values(found):
     _, entities = found
     keys = {e.key for e in entities}

@@ -86,12 +86,20 @@ def acceptable(name: str, lex: Lexicon, key: str | None = None) -> bool:
 
 
 def to_entities(mentions: list[Mention], lex: Lexicon) -> list[Entity]:
-    """Group mentions into entities: surnames fold into the fullest name that ends with them."""
+    """Group mentions into entities: surnames fold into the fullest name that ends with them, a given name
+    into the only full name that begins with it."""
     keyed = [(mention, facet_key(mention.surface)) for mention in mentions]
     full_names = {key for mention, key in keyed if mention.type == "person" and " " in key}
     surname_owner: dict[str, str] = {}
     for key in sorted(full_names, key=len, reverse=True):
         surname_owner.setdefault(key.split()[-1], key)
+    # A given name alone (الأمير خالد) belongs to the one full name of the article that begins with it.
+    given_owners: dict[str, set[str]] = defaultdict(set)
+    for key in full_names:
+        given_owners[key.split()[0]].add(key)
+    for given, owners in given_owners.items():
+        if len(owners) == 1 and given not in surname_owner and given in lex.first_names:
+            surname_owner[given] = next(iter(owners))
 
     grouped: dict[tuple[str, str], Counter] = defaultdict(Counter)
     for mention, key in keyed:

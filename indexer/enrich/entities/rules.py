@@ -154,15 +154,16 @@ class RuleExtractor:
                 title_length = self._phrase_at(self._titles, key, keys, tokens, i) if cue.title else 0
                 if title_length == 1 and self.lex.titles[(key,)].startswith("ال") and not reading.startswith("ال"):
                     title_length = 0  # الصحفي is a title, صحفي an adjective (مؤتمر صحفي)
-                if title_length and i > 0 and not token.gap and tokens[i - 1].key in _FACILITIES:
+                if title_length and self._names_facility(tokens, i):
                     title_length = 0  # مطار الملك خالد، قاعدة الملك فهد الجوية: a facility named after a person
                 if title_length:
                     span = self._name_after(tokens, keys, i + title_length, after_title=True)
                     if span:
                         add("title", "person", *span)
-                if cue.given_name:
+                if cue.given_name and not (i > 0 and not token.gap and (tokens[i - 1].key,) in self.lex.titles
+                                           and self._names_facility(tokens, i - 1)):
                     span = self._name_after(tokens, keys, i, after_title=False)
-                    if span and span[1] > span[0]:
+                    if span and (span[1] > span[0] or self._lone_name_ends(tokens, span[0])):
                         add("given_name", "person", span[0], span[1], reading)
                 if (cue.nationality and not cue.place and i + 1 < len(tokens) and not tokens[i + 1].gap
                         and not is_definite(tokens[i + 1])
@@ -326,6 +327,11 @@ class RuleExtractor:
         return (norm[0] == "ي" or norm[:2] in ("سي", "ست", "سن")
                 or (len(norm) >= 5 and norm.endswith(_PRONOUN_SUFFIXES)))
 
+    def _verb_shaped(self, token: Token) -> bool:
+        """_looks_like_verb, unless the word is written with a final ة: no verb or pronoun suffix ends in one
+        (العطية، الغامدية)."""
+        return self._looks_like_verb(token.norm) and not token.plain.endswith("ة")
+
     def _looks_like_verbal_noun(self, token: Token) -> bool:
         """Verb and verbal-noun patterns that surnames rarely have: ت + three letters or more (تزايد، تجاوز،
         تناولت), and the افتعال / استفعال nouns (ارتفاع، اجتماع، استقبال) — never a known given name."""
@@ -368,7 +374,7 @@ class RuleExtractor:
                 following = k + 1 < len(tokens) and not tokens[k + 1].gap and not is_definite(tokens[k + 1])
                 if not (after_title and following and self._is_name_word(tokens, keys, k + 1, 1)):
                     return False
-            if self._looks_like_verb(norm) or (not after_title and norm[0] in "تن" and len(norm) >= 4
+            if self._verb_shaped(token) or (not after_title and norm[0] in "تن" and len(norm) >= 4
                                                and norm not in self.lex.first_names):
                 # After a title a verb-like first word is a name only if another name word follows it
                 # (توني بلير) — never when the sentence goes on (تبحث مع).
@@ -377,7 +383,7 @@ class RuleExtractor:
             return True
         if norm[0] == "و" and len(norm) >= 4 and norm not in self.lex.first_names:
             return False  # فاطمة ووالد، عثمان وقتل، جمال حمزة ومصطفى جعفر: a conjunction ends the name
-        return not self._looks_like_verb(norm)
+        return not self._verb_shaped(token)
 
     def _speaker_after(self, tokens, keys, k: int):
         """A one- or two-word name right after a reporting verb, when what follows it shows the name ended."""
@@ -409,6 +415,19 @@ class RuleExtractor:
             return not norm.endswith(("ي", "ون", "ين", "اء")) and self._is_name_word(tokens, keys, k, 1)
         return self._is_name_word(tokens, keys, k, 0, after_title=True) or (
             norm[0] in "لب" and self._is_name_word(tokens, keys, k, 1))
+
+    @staticmethod
+    def _names_facility(tokens, title: int) -> bool:
+        """Whether the title at `title` follows a facility noun (مطار الملك خالد): the name is the facility's."""
+        return title > 0 and not tokens[title].gap and tokens[title - 1].key in _FACILITIES
+
+    def _lone_name_ends(self, tokens, k) -> bool:
+        """A given name alone is a mention where punctuation or a function word visibly ends it (وكان حمدان،
+        قتلة عثمان .); not before a name link (بندر بن …), where the name goes on."""
+        if k + 1 >= len(tokens) or tokens[k + 1].gap:
+            return True
+        following = tokens[k + 1].norm
+        return following not in _LINK_WORDS and (following in _AFTER_SPEAKER or self.lex.is_stop(following))
 
     def _closes_name(self, tokens, k) -> bool:
         """What follows token k shows a name ending there: punctuation, the end of the text, a name link
@@ -486,10 +505,6 @@ class RuleExtractor:
                 compound = k - 2 >= first and _is_link(tokens, k - 2)  # عبد الكريم الخطابي
                 if is_definite(tokens[k - 1]) and not _is_link(tokens, k - 1) and not compound:
                     break  # بشار الأسد | المجتمع الدولي: two definite words in a row leave the name
-                if (not _is_link(tokens, k - 1) and not norm.endswith(("ي", "يه"))
-                        and not self._closes_name(tokens, k)):
-                    break  # محمد الشربيني، فيصل المشعل إن | راوول الهدف الثاني: a definite word other than a
-                    # family nisba is a surname only where the name visibly ends after it
             k += 1
             if not (k - 1 == first and norm in _LINK_WORDS):
                 words += 1  # عبد ربه منصور هادي: a leading عبد / أبو is part of the next word
