@@ -35,6 +35,7 @@ class Lexicon:
     roles: frozenset[tuple[str, ...]]  # titles and role words (roles.txt) none of which is a facet value alone
     org_heads: frozenset[str]
     first_names: frozenset[str]
+    common_word_names: frozenset[str]  # given names that are also common words: never a name alone
     speech_verbs: frozenset[str]
     nationalities: frozenset[str]
     stopwords: frozenset[str]
@@ -62,6 +63,7 @@ def lexicon() -> Lexicon:
         roles=frozenset(titles) | frozenset(_phrases("roles.txt")),
         org_heads=frozenset(match_key(normalize(w)) for w in _lines("org_heads.txt")),
         first_names=frozenset(normalize(w) for w in _lines("first_names.txt")),
+        common_word_names=frozenset(normalize(w) for w in _lines("given_names_common.txt")),
         speech_verbs=frozenset(normalize(w) for w in _lines("speech_verbs.txt")),
         nationalities=frozenset(normalize(w) for w in _lines("nationalities.txt")),
         stopwords=frozenset(normalize(w) for w in _lines("stopwords.txt"))

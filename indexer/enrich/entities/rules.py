@@ -163,7 +163,8 @@ class RuleExtractor:
                 if cue.given_name and not (i > 0 and not token.gap and (tokens[i - 1].key,) in self.lex.titles
                                            and self._names_facility(tokens, i - 1)):
                     span = self._name_after(tokens, keys, i, after_title=False)
-                    if span and (span[1] > span[0] or self._lone_name_ends(tokens, span[0])):
+                    if span and (span[1] > span[0] or (reading not in self.lex.common_word_names
+                                                        and self._lone_name_ends(tokens, span[0]))):
                         add("given_name", "person", span[0], span[1], reading)
                 if (cue.nationality and not cue.place and i + 1 < len(tokens) and not tokens[i + 1].gap
                         and not is_definite(tokens[i + 1])
@@ -234,6 +235,8 @@ class RuleExtractor:
     def _given_name(self, reading: str, written: str) -> bool:
         """A known given name, but not a function word that folds onto one: على is not علي (مصطفى and موسى
         are names)."""
+        if reading.startswith("ال") and written.lstrip("وفبل")[:1] not in "أإآ":
+            return False  # ألفريد is a name, الفريد "the unique"
         return reading in self.lex.first_names and not ("ى" in written and reading in self.lex.maqsura_stops)
 
     def _phrase_at(self, table, key, keys, tokens, i) -> int:
