@@ -413,9 +413,10 @@ class RuleExtractor:
             return True
         if len(norm) < 3 or keys[k] in self._places or keys[k] in self._orgs or norm.startswith(_CLITIC_ARTICLE):
             return False
-        if norm.startswith("ال"):
-            # وقال السنيورة: a definite surname, but never a nisba adjective or a plural (الخبراء، المسؤولون)
-            return not norm.endswith(("ي", "ون", "ين", "اء")) and self._is_name_word(tokens, keys, k, 1)
+        if is_definite(tokens[k]):
+            # وقال الديوان، وكشفت الصحافة: after a reporting verb a definite word is a body or a noun; the
+            # definite surnames of public figures (السنيورة) come from the gazetteer
+            return False
         return self._is_name_word(tokens, keys, k, 0, after_title=True) or (
             norm[0] in "لب" and self._is_name_word(tokens, keys, k, 1))
 
