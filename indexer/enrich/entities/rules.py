@@ -158,7 +158,7 @@ class RuleExtractor:
                     title_length = 0  # مطار الملك خالد، قاعدة الملك فهد الجوية: a facility named after a person
                 if title_length:
                     span = self._name_after(tokens, keys, i + title_length, after_title=True)
-                    if span:
+                    if span and not self._feminine_verb(tokens, i + title_length - 1, span[0]):
                         add("title", "person", *span)
                 if cue.given_name and not (i > 0 and not token.gap and (tokens[i - 1].key,) in self.lex.titles
                                            and self._names_facility(tokens, i - 1)):
@@ -419,6 +419,14 @@ class RuleExtractor:
             return False
         return self._is_name_word(tokens, keys, k, 0, after_title=True) or (
             norm[0] in "لب" and self._is_name_word(tokens, keys, k, 1))
+
+    def _feminine_verb(self, tokens, title_end: int, first: int) -> bool:
+        """After a feminine title (الوزيرة، الملكة), a first word that begins or ends with ت is the verb she is
+        the subject of (الوزيرة الأميركية صرحت، الملكة تحمل), unless it is a known given name."""
+        word = tokens[first]
+        if not tokens[title_end].plain.endswith("ة") or word.norm in self.lex.first_names or len(word.norm) < 3:
+            return False
+        return word.norm.endswith("ت") or word.norm.startswith("ت")
 
     @staticmethod
     def _names_facility(tokens, title: int) -> bool:
