@@ -357,7 +357,7 @@ class RuleExtractor:
                 and norm not in self.lex.first_names):
             return False  # حديثه، مواقفه: a possessive ـه (names end in ة, or in ـيه as جوزيه، روجيه)
         key = keys[k]
-        if key in self.lex.org_heads or key in self._titles or key in _TYPE_NOUNS or (
+        if key in self.lex.org_heads or key in self._titles or key in _TYPE_NOUNS or (key,) in self.lex.roles or (
                 key[0] in "وف" and (key[1:] in self._titles or key[1:] in self.lex.org_heads)):
             return False  # وسمو، ووزارة: a title or a body with a conjunction attached opens the next phrase
         if norm.startswith(_CLITIC_ARTICLE):
@@ -377,6 +377,8 @@ class RuleExtractor:
                 following = k + 1 < len(tokens) and not tokens[k + 1].gap and not is_definite(tokens[k + 1])
                 if not (after_title and following and self._is_name_word(tokens, keys, k + 1, 1)):
                     return False
+            if after_title and norm not in self.lex.first_names and self._looks_like_verbal_noun(token):
+                return False  # الرئيس السوري ترسيم الحدود، الوزير تشكيل …: the verbal noun is an object
             if self._verb_shaped(token) or (not after_title and norm[0] in "تن" and len(norm) >= 4
                                                and norm not in self.lex.first_names):
                 # After a title a verb-like first word is a name only if another name word follows it
