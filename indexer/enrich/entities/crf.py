@@ -238,7 +238,7 @@ def train(sentences: list[tuple[list[str], list[str]]], out: Path, *, iterations
 
     featurize = Featurizer(classes)
     trainer = pycrfsuite.Trainer(algorithm="lbfgs", verbose=False)
-    trainer.set_params({"c1": 0.05, "c2": 0.01, "max_iterations": iterations,
+    trainer.set_params({"c1": 0.1, "c2": 0.1, "max_iterations": iterations,
                         "feature.possible_transitions": True})
     for words, gold in sentences:
         text = " ".join(words)
