@@ -3,7 +3,8 @@
 - Propagation: a name found once is found again wherever it recurs in the article (with or without clitics), and
   a later bare surname (`ألبرتين`) joins the full name found earlier (`كريستينا ألبرتين`).
 - One key per entity (core.arabic.facet_key of its fullest form); the display is its most frequent full form.
-- No entity that is a single stop word, a title alone, or ends in a preposition.
+- No entity that is a single stop word, a title alone, or ends in a preposition; no person that is a given name
+  alone, unless a full name of the same article owns it.
 """
 from __future__ import annotations
 
@@ -109,6 +110,8 @@ def to_entities(mentions: list[Mention], lex: Lexicon) -> list[Entity]:
             key = surname_owner[key]
             grouped[(mention.type, key)][None] += 1  # counts toward the full name, not its display
             continue
+        if mention.type == "person" and " " not in key and key in lex.first_names:
+            continue  # a given name alone (محمد، عبدالله) that no full name here owns identifies nobody
         grouped[(mention.type, key)][mention.surface] += 1
     entities = []
     for (etype, key), surfaces in grouped.items():
