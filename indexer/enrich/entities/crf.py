@@ -110,7 +110,6 @@ class Featurizer:
         self.person_words = {word for name in self.lex.persons for word in name}
         # (word, gap) -> (own attributes, (attributes as seen from a neighbour at each of _OFFSETS))
         self._words: dict[tuple[str, bool], tuple[list[str], tuple[list[str], ...]]] = {}
-        self._bound = WORDS_CACHED
         self._strings: dict[str, str] = {}  # one object per distinct attribute string (most are common to many)
 
     def _word(self, token: Token):
@@ -123,7 +122,7 @@ class Featurizer:
                 self._weighed(_as_strings(features, f"{offset}:", [name for name in _NEIGHBOUR + (
                     _NEAR if abs(offset) == 1 else ()) if name in features]))
                 for offset in _OFFSETS))
-            if len(self._words) < self._bound:  # bounded: the most frequent words are met first
+            if len(self._words) < WORDS_CACHED:  # bounded: the most frequent words are met first
                 self._words[cache_key] = cached
         return cached
 

@@ -60,6 +60,9 @@ _AFTER_SPEAKER_ONLY = frozenset({"الذي", "التي", "عن", "بان", "با
 _AFTER_SPEAKER = frozenset({"ان", "انه", "انها", "في", "امس", "اليوم", "خلال", "لدي", "عقب", "بعد", "ل", "من"})
 
 
+_HAMZA_ALEFS = "أإآ"  # an alef the article never carries: أل / إل begin a word, not an article
+
+
 def _is_link(tokens, k: int) -> bool:
     """A word that joins the parts of a name (بن، آل، أبو، فون …), or the second particle of a pair (فون دير)."""
     norm = tokens[k].norm
@@ -71,7 +74,7 @@ def _is_link(tokens, k: int) -> bool:
 def is_definite(token: Token) -> bool:
     """Whether a word begins with the article. The article's alef never carries a hamza, so a written أل / إل
     begins a name, not an article: ألونسو، ألبرتين، إلهام."""
-    return token.norm.startswith("ال") and token.text[:1] not in "أإآ"
+    return token.norm.startswith("ال") and token.text[:1] not in _HAMZA_ALEFS
 
 
 class _Cue(NamedTuple):
@@ -107,6 +110,7 @@ class RuleExtractor:
         self._orgs = _index_by_first(self.lex.organizations)
         self._persons = _index_by_first(self.lex.persons)
         self._titles = _index_by_first(self.lex.titles)
+        self._roles = {phrase[0] for phrase in self.lex.roles if len(phrase) == 1}  # one-word offices and roles
         self._cues = WordMemo(self._word_cues)  # word as written -> the rules it can open
 
     # -- public --------------------------------------------------------------------------------------------
@@ -235,7 +239,7 @@ class RuleExtractor:
     def _given_name(self, reading: str, written: str) -> bool:
         """A known given name, but not a function word that folds onto one: على is not علي (مصطفى and موسى
         are names)."""
-        if reading.startswith("ال") and written.lstrip("وفبل")[:1] not in "أإآ":
+        if reading.startswith("ال") and written.lstrip("وفبل")[:1] not in _HAMZA_ALEFS:
             return False  # ألفريد is a name, الفريد "the unique"
         return reading in self.lex.first_names and not ("ى" in written and reading in self.lex.maqsura_stops)
 
@@ -357,7 +361,7 @@ class RuleExtractor:
                 and norm not in self.lex.first_names):
             return False  # حديثه، مواقفه: a possessive ـه (names end in ة, or in ـيه as جوزيه، روجيه)
         key = keys[k]
-        if key in self.lex.org_heads or key in self._titles or key in _TYPE_NOUNS or (key,) in self.lex.roles or (
+        if key in self.lex.org_heads or key in self._titles or key in _TYPE_NOUNS or key in self._roles or (
                 key[0] in "وف" and (key[1:] in self._titles or key[1:] in self.lex.org_heads)):
             return False  # وسمو، ووزارة: a title or a body with a conjunction attached opens the next phrase
         if norm.startswith(_CLITIC_ARTICLE):
@@ -403,7 +407,7 @@ class RuleExtractor:
             if last + 1 == len(tokens) or tokens[last + 1].gap or tokens[last + 1].norm in _AFTER_SPEAKER:
                 return k, last
             following = tokens[last + 1]
-            if following.norm in _AFTER_SPEAKER_ONLY or (following.key,) in self.lex.roles:
+            if following.norm in _AFTER_SPEAKER_ONLY or following.key in self._roles:
                 return k, last  # قال بلير الذي …، أكد كورت مدير …: a relative or the speaker's office follows
         return None
 
@@ -438,10 +442,8 @@ class RuleExtractor:
     def _lone_name_ends(self, tokens, k) -> bool:
         """A given name alone is a mention where punctuation or a function word visibly ends it (وكان حمدان،
         قتلة عثمان .); not before a name link (بندر بن …), where the name goes on."""
-        if k + 1 >= len(tokens) or tokens[k + 1].gap:
-            return True
-        following = tokens[k + 1].norm
-        return following not in _LINK_WORDS and (following in _AFTER_SPEAKER or self.lex.is_stop(following))
+        return self._closes_name(tokens, k) and (
+            k + 1 >= len(tokens) or tokens[k + 1].gap or tokens[k + 1].norm not in _LINK_WORDS)
 
     def _closes_name(self, tokens, k) -> bool:
         """What follows token k shows a name ending there: punctuation, the end of the text, a name link
