@@ -31,15 +31,17 @@ def _engine_or_fail(settings):
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True)
 @click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write rejected records here (JSON Lines). Default: rejects-<alias>.jsonl")
-def index_command(paths, fmt, rejects_path):
-    """Add or update articles from PATHS in the index behind the alias."""
+@click.option("--republish", is_flag=True,
+              help="Let retracted (tombstoned) articles in PATHS back in and lift their tombstones.")
+def index_command(paths, fmt, rejects_path, republish):
+    """Add, update or retract ({"id": …, "deleted": true}) articles from PATHS in the index behind the alias."""
     from indexer.jobs import index_paths
 
     settings = settings_module.load()
     es = _engine_or_fail(settings)
     rejects_path = rejects_path or Path(f"rejects-{settings.index_alias}.jsonl")
-    summary = index_paths(es, settings, list(paths), fmt=fmt, rejects_path=rejects_path)
-    _report(summary, rejects_path)
+    summary = index_paths(es, settings, list(paths), fmt=fmt, rejects_path=rejects_path, republish=republish)
+    report(summary, rejects_path)
 
 
 @akhbar.command("reindex")
@@ -58,12 +60,16 @@ def reindex_command(paths, fmt, rejects_path, keep_old):
         summary = reindex(es, settings, list(paths) or None, fmt=fmt, rejects_path=rejects_path, keep_old=keep_old)
     except RuntimeError as error:
         fail(str(error))
-    _report(summary, rejects_path)
+    report(summary, rejects_path)
 
 
-def _report(summary, rejects_path: Path) -> None:
+def report(summary, rejects_path: Path) -> None:
     if summary.rejected:
         click.echo(f"{summary.rejected} record(s) rejected, reasons in {rejects_path}", err=True)
+    if summary.not_found:
+        shown = ", ".join(summary.not_found[:10]) + (" …" if len(summary.not_found) > 10 else "")
+        click.echo(f"{len(summary.not_found)} id(s) to delete were not in the index (tombstoned all the same): "
+                   f"{shown}", err=True)
     click.echo(json.dumps(summary.as_dict()))
 
 

@@ -78,5 +78,6 @@ def engine_stop() -> None:
 
 def main() -> None:  # console-script entry point
     from cli import commands  # noqa: F401  (registers the index/serve/eval commands on the group)
+    from cli import ingest  # noqa: F401  (delete, serve-ingest)
 
     akhbar()

@@ -28,3 +28,11 @@ class Article:
     original_body: str | None = None
     entities: list[Entity] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Retraction:
+    """An input record `{"id": …, "deleted": true}`: take the article out and keep a tombstone so that
+    re-running an old input never brings it back."""
+    id: str
+    reason: str | None = None

@@ -1,8 +1,9 @@
-"""The indexer's two jobs: add/update articles behind the alias, and rebuild a whole new index then swap."""
+"""The indexer's jobs: add/update/retract articles behind the alias, and rebuild a whole new index then swap."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from elasticsearch import Elasticsearch, helpers
 
@@ -12,15 +13,36 @@ from indexer.documents import input_from_document
 from indexer.pipeline import Summary, run
 from indexer.readers import RawRecord, read_all
 from indexer.rejects import Rejects
+from indexer.tombstones import Tombstones
 
 
 def index_paths(es: Elasticsearch, settings: Settings, paths: list[Path], *, fmt: str = "auto",
-                rejects_path: Path | None = None, progress: bool | None = None) -> Summary:
-    """Add or update the articles of `paths` in the index behind the alias (creating the first one if needed)."""
-    aliases.ensure_index(es, settings.index_alias)
+                rejects_path: Path | None = None, progress: bool | None = None, republish: bool = False) -> Summary:
+    """Add, update or retract the articles of `paths` in the index behind the alias (creating the first one if
+    needed). `republish` lets tombstoned articles in `paths` back in and lifts their tombstones."""
     with Rejects(rejects_path) as rejects:
-        summary = run(es, settings.index_alias, read_all(paths, fmt), rejects, workers=settings.index_workers,
-                      chunk_bytes=settings.bulk_chunk_bytes, progress=progress)
+        summary = write_records(es, settings, read_all(paths, fmt), rejects, progress=progress, republish=republish)
+    es.indices.refresh(index=settings.index_alias)
+    return summary
+
+
+def write_records(es: Elasticsearch, settings: Settings, records: Iterable[RawRecord], rejects: Rejects, *,
+                  workers: int | None = None, **options) -> Summary:
+    """Records (articles and retractions) through the pipeline into the index behind the alias: the one way in
+    for files, `akhbar delete` and the ingest API. `options` go to pipeline.run."""
+    aliases.ensure_index(es, settings.index_alias)
+    return run(es, settings.index_alias, records, rejects,
+               workers=settings.index_workers if workers is None else workers,
+               chunk_bytes=settings.bulk_chunk_bytes, tombstones=Tombstones(es, settings.index_alias), **options)
+
+
+def delete_ids(es: Elasticsearch, settings: Settings, ids: Iterable[tuple[str, str, str]], *, reason: str | None = None,
+               rejects_path: Path | None = None, progress: bool | None = None) -> Summary:
+    """Retract articles by id: `ids` are (id, file, position) — where each was given, for the rejects file."""
+    records = (RawRecord(file, position, {"id": article_id, "deleted": True, "reason": reason}, None, article_id)
+               for article_id, file, position in ids)
+    with Rejects(rejects_path) as rejects:
+        summary = write_records(es, settings, records, rejects, workers=0, progress=progress)
     es.indices.refresh(index=settings.index_alias)
     return summary
 
@@ -45,12 +67,22 @@ def reindex(es: Elasticsearch, settings: Settings, paths: list[Path] | None = No
         raise RuntimeError(f"nothing to reindex: no paths given and no index behind `{alias}`")
     records = read_all(paths, fmt) if paths else stored_records(es, alias)
     new_index, final_settings = aliases.create_build_index(es, alias)
+    tombstones = Tombstones(es, alias)
+    started = datetime.now(timezone.utc)
     try:
         with Rejects(rejects_path) as rejects:
             summary = run(es, new_index, records, rejects, workers=settings.index_workers,
-                          chunk_bytes=settings.bulk_chunk_bytes, progress=progress)
+                          chunk_bytes=settings.bulk_chunk_bytes, progress=progress, tombstones=tombstones)
         aliases.publish(es, alias, new_index, final_settings, keep_old=keep_old)
     except BaseException:
         es.options(ignore_status=404).indices.delete(index=new_index)
         raise
+    _retract_again(es, alias, tombstones.since(started))
     return summary
+
+
+def _retract_again(es: Elasticsearch, alias: str, ids: list[str]) -> None:
+    """Deletions made while a rebuild ran reached the old index only: repeat them on the new one."""
+    if ids:
+        helpers.bulk(es, ({"_op_type": "delete", "_index": alias, "_id": i} for i in ids), raise_on_error=False,
+                     refresh="wait_for")

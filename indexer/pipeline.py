@@ -1,5 +1,9 @@
 """read -> validate -> enrich -> build document -> bulk write, with every failure sent to the rejects file.
 
+A retraction (`{"id": …, "deleted": true}`) takes the same road in its place in the input: it is validated,
+passes enrichment untouched, and is written as a tombstone followed by a delete. An article whose id has a
+tombstone is refused (indexer/tombstones.py) unless the run re-publishes.
+
 Enrichment runs in worker processes (AKHBAR_INDEX_WORKERS) on batches, with a bounded number of batches in
 flight, so memory stays flat however long the input is.
 """
@@ -14,23 +18,25 @@ import threading
 import time
 from collections import deque
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator
 
 import orjson
 from elasticsearch import Elasticsearch, helpers
 from marshmallow import ValidationError
 from tqdm import tqdm
 
-from indexer.article import Article
+from indexer.article import Article, Retraction
 from indexer.documents import build_document
 from indexer.enrich import Stage, default_stages, enrich
 from indexer.readers import RawRecord
-from indexer.records import describe, validate_record
+from indexer.records import describe, is_retraction, validate_record, validate_retraction
 from indexer.rejects import Rejects
+from indexer.tombstones import Tombstones, reject_reason
 
 BATCH = 64
 READ_AHEAD_BATCHES = 32  # ~2,000 enriched articles waiting for the bulk writer: about one bulk chunk
+TOMBSTONE_CHECK_BATCH = 500  # ids looked up in the tombstones index per request
 
 _stages: list[Stage] | None = None
 
@@ -66,15 +72,23 @@ def _serialize(document: dict) -> bytes:
         return json.dumps(document, ensure_ascii=True).encode("ascii")
 
 
-def enrich_batch(articles: list[Article]) -> list[tuple[str, bytes | None, str | None]]:
-    """Worker side: enrich, build and serialize documents (UTF-8 JSON, so the parent process only ships it).
-    Returns (id, document, None), or (id, None, reason) for an article enrichment failed on — one odd article
-    becomes a reject, never the end of the run. Pure apart from the per-process stage objects."""
+def load_stages() -> None:
+    """Load the enrichment stages now rather than on the first article (a server's start)."""
     global _stages
     if _stages is None:
         _stages = default_stages()
+
+
+def enrich_batch(articles: list[Article | Retraction]) -> list[tuple[str, bytes | None, str | None] | Retraction]:
+    """Worker side: enrich, build and serialize documents (UTF-8 JSON, so the parent process only ships it).
+    Returns (id, document, None), or (id, None, reason) for an article enrichment failed on — one odd article
+    becomes a reject, never the end of the run. Pure apart from the per-process stage objects."""
+    load_stages()
     done = []
     for article in articles:
+        if isinstance(article, Retraction):
+            done.append(article)  # nothing to enrich: it passes through in its place, so input order holds
+            continue
         try:
             document = build_document(enrich(article, _stages))
             done.append((article.id, _serialize(document), None))
@@ -88,42 +102,78 @@ class Summary:
     indexed: int
     rejected: int
     seconds: float
+    deleted: int = 0
+    not_found: list[str] = field(default_factory=list)  # ids retracted that were not in the index
 
     def as_dict(self) -> dict:
         rate = self.indexed / self.seconds if self.seconds > 0 else 0.0
-        return {"indexed": self.indexed, "rejected": self.rejected, "seconds": round(self.seconds, 2),
-                "docs_per_s": round(rate, 1)}
+        return {"indexed": self.indexed, "deleted": self.deleted, "not_found": len(self.not_found),
+                "rejected": self.rejected, "seconds": round(self.seconds, 2), "docs_per_s": round(rate, 1)}
 
 
 class _Origins:
-    """Where each in-flight document came from, so an engine error can name the input record."""
+    """Where each in-flight document came from, so an engine error can name the input record. An id given twice
+    in one run is answered twice, in input order."""
 
     def __init__(self):
-        self._by_id: dict[str, tuple[str, str, object]] = {}
+        self._by_id: dict[str, deque[tuple[str, str, object]]] = {}
 
     def add(self, article_id: str, record: RawRecord) -> None:
-        self._by_id[article_id] = (record.file, record.position, record.original)
+        self._by_id.setdefault(article_id, deque()).append((record.file, record.position, record.original))
+
+    def peek(self, article_id: str) -> tuple[str, str, object]:
+        waiting = self._by_id.get(article_id)
+        return waiting[0] if waiting else ("?", article_id, None)
 
     def pop(self, article_id: str) -> tuple[str, str, object]:
-        return self._by_id.pop(article_id, ("?", article_id, None))
+        waiting = self._by_id.get(article_id)
+        if not waiting:
+            return "?", article_id, None
+        origin = waiting.popleft()
+        if not waiting:
+            del self._by_id[article_id]
+        return origin
 
 
-def validated(records: Iterable[RawRecord], rejects: Rejects, origins: _Origins) -> Iterator[Article]:
+def validated(records: Iterable[RawRecord], rejects: Rejects) -> Iterator[tuple[RawRecord, Article | Retraction]]:
     for record in records:
         if record.error:
             rejects.add(record.file, record.position, record.error, record.original)
             continue
+        retraction = is_retraction(record.data)
         try:
-            article = validate_record(record.data)
+            item = validate_retraction(record.data) if retraction else validate_record(record.data)
         except ValidationError as error:
-            rejects.add(record.file, record.position, f"invalid record: {describe(error)}", record.original)
+            kind = "invalid retraction" if retraction else "invalid record"
+            rejects.add(record.file, record.position, f"{kind}: {describe(error)}", record.original)
             continue
-        origins.add(article.id, record)
-        yield article
+        yield record, item
 
 
-def _batches(articles: Iterator[Article], size: int) -> Iterator[list[Article]]:
-    batch: list[Article] = []
+def unretracted(pairs: Iterator[tuple[RawRecord, Article | Retraction]], tombstones: Tombstones, rejects: Rejects,
+                origins: _Origins, retracted: dict[str, dict], *, republish: bool,
+                lifting: set[str]) -> Iterator[Article | Retraction]:
+    """Articles whose id has a tombstone are refused, unless the run re-publishes (then the tombstone is lifted
+    once the article lands); retractions pass and fill `retracted` (id -> tombstone to write). Looked up in
+    batches but decided in input order, so a retraction earlier in the same input counts too."""
+    for batch in _batches(pairs, TOMBSTONE_CHECK_BATCH):
+        stones = tombstones.find(item.id for _, item in batch if isinstance(item, Article))
+        for record, item in batch:
+            if isinstance(item, Retraction):
+                retracted[item.id] = tombstones.document(item.id, item.reason, f"{record.file} {record.position}")
+            else:
+                stone = retracted.get(item.id) or stones.get(item.id)
+                if stone is not None and not republish:
+                    rejects.add(record.file, record.position, reject_reason(item.id, stone), record.original)
+                    continue
+                if stone is not None:
+                    lifting.add(item.id)
+            origins.add(item.id, record)
+            yield item
+
+
+def _batches(articles: Iterator, size: int) -> Iterator[list]:
+    batch: list = []
     for article in articles:
         batch.append(article)
         if len(batch) == size:
@@ -133,7 +183,8 @@ def _batches(articles: Iterator[Article], size: int) -> Iterator[list[Article]]:
         yield batch
 
 
-def enriched(articles: Iterator[Article], workers: int) -> Iterator[tuple[str, bytes | None, str | None]]:
+def enriched(articles: Iterator[Article | Retraction],
+             workers: int) -> Iterator[tuple[str, bytes | None, str | None] | Retraction]:
     if workers <= 0:
         for batch in _batches(articles, BATCH):
             yield from enrich_batch(batch)
@@ -144,7 +195,8 @@ def enriched(articles: Iterator[Article], workers: int) -> Iterator[tuple[str, b
         yield from done
 
 
-def _pooled(articles: Iterator[Article], workers: int) -> Iterator[list[tuple[str, bytes | None, str | None]]]:
+def _pooled(articles: Iterator[Article | Retraction],
+            workers: int) -> Iterator[list[tuple[str, bytes | None, str | None] | Retraction]]:
     # Pool.imap would read the whole input ahead; keep at most a few batches in flight instead.
     context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     with context.Pool(workers, initializer=_init_worker) as pool:
@@ -203,40 +255,82 @@ def read_ahead(items: Iterator, depth: int) -> Iterator:
                 thread.join(timeout=0.1)
 
 
+Written = Callable[[str, str, str, str], None]  # (file, position, id, "indexed" | "deleted" | "not_found")
+
+
 def run(es: Elasticsearch, index: str, records: Iterable[RawRecord], rejects: Rejects, *,
-        workers: int = 0, chunk_bytes: int = 5 * 1024 * 1024, progress: bool | None = None) -> Summary:
+        workers: int = 0, chunk_bytes: int = 5 * 1024 * 1024, progress: bool | None = None,
+        tombstones: Tombstones | None = None, republish: bool = False, refresh: str | None = None,
+        written: Written | None = None) -> Summary:
+    """Index and retract what `records` hold. `tombstones` default to those of `index` taken as the alias;
+    `republish` lifts the tombstones of the articles given; `refresh="wait_for"` answers once they are searchable;
+    `written` hears of every record that landed."""
     started = time.perf_counter()
     origins = _Origins()
+    tombstones = tombstones or Tombstones(es, index)
+    retracted: dict[str, dict] = {}  # id -> the tombstone to write for it
+    lifting: set[str] = set()  # re-published ids whose tombstone goes once the article lands
 
-    def documents() -> Iterator[tuple[str, bytes]]:
-        for doc_id, source, failure in enriched(validated(records, rejects, origins), workers):
+    def actions() -> Iterator[tuple[str, str, bytes | None]]:
+        items = unretracted(validated(records, rejects), tombstones, rejects, origins, retracted,
+                            republish=republish, lifting=lifting)
+        for done in enriched(items, workers):
+            if isinstance(done, Retraction):
+                tombstones.ensure()
+                # The tombstone first: should the run stop between the two, the article stays out next time.
+                yield "tombstone", done.id, _serialize(retracted[done.id])
+                yield "delete", done.id, None
+                continue
+            doc_id, source, failure = done
             if failure is None:
-                yield doc_id, source
+                yield "index", doc_id, source
             else:
                 file, position, original = origins.pop(doc_id)
                 rejects.add(file, position, failure, original)
 
-    def to_bulk(item: tuple[str, bytes]) -> tuple[dict, bytes]:
-        doc_id, source = item
-        return {"index": {"_index": index, "_id": doc_id}}, source  # the client sends serialized JSON as it is
+    def to_bulk(item: tuple[str, str, bytes | None]) -> tuple[dict, bytes | None]:
+        action, doc_id, source = item
+        if action == "tombstone":
+            return {"index": {"_index": tombstones.index, "_id": doc_id}}, source
+        return {action: {"_index": index, "_id": doc_id}}, source  # the client sends serialized JSON as it is
 
-    indexed = 0
+    indexed, deleted, not_found, lifted = 0, 0, [], []
     show = sys.stderr.isatty() if progress is None else progress
     with _collecting_rarely(), tqdm(desc="indexing", unit="doc", disable=not show, file=sys.stderr) as bar:
         for ok, info in helpers.streaming_bulk(
-            es, documents(), expand_action_callback=to_bulk, max_chunk_bytes=chunk_bytes, chunk_size=2000, max_retries=5,
+            es, actions(), expand_action_callback=to_bulk, max_chunk_bytes=chunk_bytes, chunk_size=2000, max_retries=5,
             initial_backoff=1, max_backoff=30, raise_on_error=False, raise_on_exception=False,
             # Only what is needed per item: the full bulk response is most of what the parent parses.
-            filter_path="errors,items.*._id,items.*.status,items.*.error",
+            filter_path="errors,items.*._id,items.*._index,items.*.status,items.*.error",
+            **({"refresh": refresh} if refresh else {}),
         ):
-            item = next(iter(info.values()))
-            file, position, original = origins.pop(str(item.get("_id")))
-            if ok:
+            action, item = next(iter(info.items()))
+            doc_id = str(item.get("_id"))
+            error = item.get("error")
+            reason = error.get("reason") if isinstance(error, dict) else str(error or item.get("exception"))
+            kind = error.get("type") if isinstance(error, dict) else "engine error"
+            if item.get("_index") == tombstones.index:
+                if not ok:
+                    file, position, original = origins.peek(doc_id)
+                    rejects.add(file, position, f"tombstone not written: {kind}: {reason}", original)
+                continue
+            file, position, original = origins.pop(doc_id)
+            if action == "delete" and not ok and item.get("status") == 404 and error is None:
+                outcome = "not_found"  # nothing to take out; the tombstone is written all the same
+                not_found.append(doc_id)
+            elif action == "delete" and ok:
+                outcome = "deleted"
+                deleted += 1
+            elif ok:
+                outcome = "indexed"
                 indexed += 1
+                if doc_id in lifting:
+                    lifted.append(doc_id)
             else:
-                error = item.get("error")
-                reason = error.get("reason") if isinstance(error, dict) else str(error or item.get("exception"))
-                kind = error.get("type") if isinstance(error, dict) else "engine error"
                 rejects.add(file, position, f"engine refused: {kind}: {reason}", original)
+                outcome = None
+            if outcome and written:
+                written(file, position, doc_id, outcome)
             bar.update(1)
-    return Summary(indexed, rejects.count, time.perf_counter() - started)
+    tombstones.lift(lifted)
+    return Summary(indexed, rejects.count, time.perf_counter() - started, deleted, not_found)

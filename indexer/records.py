@@ -7,7 +7,7 @@ from itertools import islice
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
-from indexer.article import Article
+from indexer.article import Article, Retraction
 from indexer.identity import article_id
 
 MAX_TITLE = 2_000
@@ -92,6 +92,40 @@ def validate_record(data: dict) -> Article:
         author=(loaded["author"] or "").strip() or None,
         publisher_topics=loaded["topics"],
     )
+
+
+class RetractionSchema(Schema):
+    """`{"id": …, "deleted": true, "reason": …}`; a URL stands for the id it hashes to, as for articles."""
+    id = fields.String(load_default=None, validate=validate.Length(min=1, max=512))
+    url = fields.String(load_default=None, validate=validate.Length(min=1, max=2048))
+    deleted = fields.Boolean(required=True, validate=validate.Equal(True))
+    reason = fields.String(load_default=None, validate=validate.Length(max=2000))
+
+    @pre_load
+    def drop_nulls(self, data, **kwargs):
+        data = {k: v for k, v in data.items() if v is not None and k in self.fields}  # article fields may ride along
+        if isinstance(data.get("id"), int) and not isinstance(data.get("id"), bool):
+            data["id"] = str(data["id"])
+        return data
+
+    @validates_schema
+    def names_an_article(self, data, **kwargs):
+        if not data.get("id") and not data.get("url"):
+            raise ValidationError("a deletion needs the id (or the url) of the article", "id")
+
+
+_RETRACTION_SCHEMA = RetractionSchema()
+
+
+def is_retraction(data: dict) -> bool:
+    """`deleted` set to anything but false: a retraction (whose schema then checks the value is true)."""
+    return data.get("deleted") not in (None, False)
+
+
+def validate_retraction(data: dict) -> Retraction:
+    loaded = _RETRACTION_SCHEMA.load(data)
+    article = loaded["id"] or article_id(loaded["url"], None, "", None)
+    return Retraction(id=article, reason=(loaded["reason"] or "").strip() or None)
 
 
 def describe(error: ValidationError) -> str:

@@ -50,7 +50,8 @@ def test_settings(base_settings, es):
     """Settings with a unique alias; every index created behind it is deleted afterwards."""
     alias = f"test-{uuid.uuid4().hex[:10]}"
     yield replace(base_settings, index_alias=alias, index_workers=0)
-    # Deleting by wildcard is refused (action.destructive_requires_name): resolve the names first.
-    names = list(es.indices.get(index=f"{alias}-v*", expand_wildcards="all"))
+    # Deleting by wildcard is refused (action.destructive_requires_name): resolve the names first. `-*` takes the
+    # versioned indices and those derived from the alias (tombstones).
+    names = list(es.indices.get(index=f"{alias}-*", expand_wildcards="all"))
     if names:
         es.indices.delete(index=",".join(names))

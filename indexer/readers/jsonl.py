@@ -1,4 +1,5 @@
-"""Akhbar's own JSON Lines (plain or .gz): id, title, body|content, url, source, published_at, author, topics|tags."""
+"""Akhbar's own JSON Lines (plain or .gz): id, title, body|content, url, source, published_at, author, topics|tags;
+`{"id": …, "deleted": true, "reason": …}` retracts an article."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,6 +14,8 @@ def to_input(item: dict) -> dict:
     data = {key: item.get(key) for key in FIELDS}
     data["body"] = item.get("body") if item.get("body") is not None else item.get("content")
     data["topics"] = item.get("topics") if item.get("topics") is not None else item.get("tags")
+    if item.get("deleted") not in (None, False):  # a retraction: {"id": …, "deleted": true, "reason": …}
+        data["deleted"], data["reason"] = item["deleted"], item.get("reason")
     return data
 
 
