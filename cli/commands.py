@@ -17,12 +17,12 @@ FORMATS = ("auto", "jsonl", "saudinewsnet")
 
 
 def _engine_or_fail(settings):
+    """A client whose engine answers, waited for up to AKHBAR_ENGINE_WAIT; a refusal or a lasting outage is
+    one line from `cli.main` (exit 2)."""
+    from indexer.outages import Outages
+
     es = client(settings, timeout=max(settings.request_timeout, 120))
-    try:
-        es.cluster.health()
-    except Exception as error:  # noqa: BLE001 - any failure here means "no engine to talk to"
-        fail(f"cannot reach Elasticsearch at {settings.engine_url} ({type(error).__name__}). "
-             "Start it with `akhbar engine start` or set ELASTICSEARCH_URL.")
+    Outages(settings.engine_wait).call("reaching the engine", es.cluster.health)
     return es
 
 
@@ -64,6 +64,7 @@ def reindex_command(paths, fmt, rejects_path, keep_old):
 
 
 def report(summary, rejects_path: Path) -> None:
+    """The summary line; exit 1 when some input could not be read at all (like cp), after all else landed."""
     if summary.rejected:
         click.echo(f"{summary.rejected} record(s) rejected, reasons in {rejects_path}", err=True)
     if summary.not_found:
@@ -71,6 +72,8 @@ def report(summary, rejects_path: Path) -> None:
         click.echo(f"{len(summary.not_found)} id(s) to delete were not in the index (tombstoned all the same): "
                    f"{shown}", err=True)
     click.echo(json.dumps(summary.as_dict()))
+    if summary.unreadable:
+        fail(f"{summary.unreadable} input file(s) could not be read (in full or in part); see {rejects_path}")
 
 
 @akhbar.command("serve")

@@ -9,14 +9,20 @@ import click
 from core import settings as settings_module
 
 
-def fail(message: str) -> None:
+_debug = False  # `akhbar --debug`: show the traceback of an expected failure too
+
+
+def fail(message: str, code: int = 1) -> None:
     click.echo(f"akhbar: {message}", err=True)
-    sys.exit(1)
+    sys.exit(code)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def akhbar() -> None:
+@click.option("--debug", is_flag=True, help="Show the full traceback when a command fails.")
+def akhbar(debug: bool) -> None:
     """Akhbar: Arabic news search — engine, indexer and API."""
+    global _debug
+    _debug = debug
 
 
 # -- engine ----------------------------------------------------------------------------------------------------
@@ -79,5 +85,12 @@ def engine_stop() -> None:
 def main() -> None:  # console-script entry point
     from cli import commands  # noqa: F401  (registers the index/serve/eval commands on the group)
     from cli import ingest  # noqa: F401  (delete, serve-ingest)
+    from cli.failures import expected, explain
 
-    akhbar()
+    try:
+        akhbar()
+    except Exception as error:
+        if _debug or not expected(error):
+            raise
+        message, code = explain(error, settings_module.load().engine_display)
+        fail(message, code)

@@ -51,14 +51,51 @@ class Settings:
     highlight_pre: str = "<mark>"  # AKHBAR_HIGHLIGHT_PRE
     highlight_post: str = "</mark>"  # AKHBAR_HIGHLIGHT_POST
     max_request_bytes: int = 64 * 1024  # AKHBAR_MAX_REQUEST_BYTES: larger requests get 413
+    # Reliability and secured clusters
+    engine_wait: float = 120.0  # AKHBAR_ENGINE_WAIT: seconds the indexer rides out an engine outage, then stops
+    api_key: str | None = field(default=None, repr=False)  # ELASTICSEARCH_API_KEY (encoded id:key)
+    username: str | None = None  # ELASTICSEARCH_USERNAME
+    password: str | None = field(default=None, repr=False)  # ELASTICSEARCH_PASSWORD
+    ca_certs: str | None = None  # ELASTICSEARCH_CA_CERTS: PEM file of the CA that signed the cluster's certificate
+    verify_certs: bool = True  # ELASTICSEARCH_VERIFY_CERTS: false only for a throw-away test cluster
+    index_shards: int | None = None  # AKHBAR_INDEX_SHARDS: primary shards of new indices (unset: mappings/)
+    index_replicas: int | None = None  # AKHBAR_INDEX_REPLICAS: replicas of new indices (unset: mappings/)
 
     @property
     def engine_url(self) -> str:
         return self.elasticsearch_url or f"http://127.0.0.1:{self.engine_port}"
 
     @property
+    def engine_hosts(self) -> list[str]:
+        """ELASTICSEARCH_URL may list several nodes of one cluster, comma-separated."""
+        return [host.strip() for host in self.engine_url.split(",") if host.strip()]
+
+    @property
+    def engine_display(self) -> str:
+        """The engine's address(es) fit to print: any user:password in a URL is left out."""
+        return ", ".join(_without_credentials(host) for host in self.engine_hosts)
+
+    @property
     def external_engine(self) -> bool:
         return self.elasticsearch_url is not None
+
+
+def _without_credentials(url: str) -> str:
+    scheme, separator, rest = url.rpartition("://")
+    return f"{scheme}{separator}{rest.rpartition('@')[2]}"
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = _env(name, "true" if default else "false").lower()
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SystemExit(f"{name} must be true or false, got {raw!r}")
+
+
+def _optional_int(name: str) -> int | None:
+    return _int(name, 0) if _env(name, "") else None
 
 
 def load() -> Settings:
@@ -79,4 +116,12 @@ def load() -> Settings:
         highlight_pre=_env("AKHBAR_HIGHLIGHT_PRE", "<mark>"),
         highlight_post=_env("AKHBAR_HIGHLIGHT_POST", "</mark>"),
         max_request_bytes=_int("AKHBAR_MAX_REQUEST_BYTES", 64 * 1024),
+        engine_wait=_float("AKHBAR_ENGINE_WAIT", 120.0),
+        api_key=os.environ.get("ELASTICSEARCH_API_KEY", "").strip() or None,
+        username=os.environ.get("ELASTICSEARCH_USERNAME", "").strip() or None,
+        password=os.environ.get("ELASTICSEARCH_PASSWORD") or None,
+        ca_certs=os.environ.get("ELASTICSEARCH_CA_CERTS", "").strip() or None,
+        verify_certs=_flag("ELASTICSEARCH_VERIFY_CERTS", True),
+        index_shards=_optional_int("AKHBAR_INDEX_SHARDS"),
+        index_replicas=_optional_int("AKHBAR_INDEX_REPLICAS"),
     )

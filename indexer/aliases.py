@@ -43,10 +43,11 @@ def publish(es: Elasticsearch, alias: str, index: str, final_settings: dict, *, 
     es.indices.put_settings(index=index, settings=final_settings)
     es.indices.refresh(index=index)
     es.cluster.health(index=index, wait_for_status="yellow", timeout="120s")
-    old = current_indices(es, alias)
+    # Run again after a lost answer, the alias may already be on `index`: it is never among the old ones.
+    old = [name for name in current_indices(es, alias) if name != index]
     actions = [{"add": {"index": index, "alias": alias, "is_write_index": True}}]
     actions += [{"remove": {"index": name, "alias": alias}} for name in old]
     es.indices.update_aliases(actions=actions)
     if old and not keep_old:
-        es.indices.delete(index=",".join(old))
+        es.options(ignore_status=404).indices.delete(index=",".join(old))
     return old

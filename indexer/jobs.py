@@ -10,6 +10,7 @@ from elasticsearch import Elasticsearch, helpers
 from core.settings import Settings
 from indexer import aliases
 from indexer.documents import input_from_document
+from indexer.outages import Outages
 from indexer.pipeline import Summary, run
 from indexer.readers import RawRecord, read_all
 from indexer.rejects import Rejects
@@ -20,20 +21,24 @@ def index_paths(es: Elasticsearch, settings: Settings, paths: list[Path], *, fmt
                 rejects_path: Path | None = None, progress: bool | None = None, republish: bool = False) -> Summary:
     """Add, update or retract the articles of `paths` in the index behind the alias (creating the first one if
     needed). `republish` lets tombstoned articles in `paths` back in and lifts their tombstones."""
+    outages = Outages(settings.engine_wait)
     with Rejects(rejects_path) as rejects:
-        summary = write_records(es, settings, read_all(paths, fmt), rejects, progress=progress, republish=republish)
-    es.indices.refresh(index=settings.index_alias)
+        summary = write_records(es, settings, read_all(paths, fmt), rejects, progress=progress, republish=republish,
+                                outages=outages)
+    outages.call("refreshing the index", es.indices.refresh, index=settings.index_alias)
     return summary
 
 
 def write_records(es: Elasticsearch, settings: Settings, records: Iterable[RawRecord], rejects: Rejects, *,
-                  workers: int | None = None, **options) -> Summary:
+                  workers: int | None = None, outages: Outages | None = None, **options) -> Summary:
     """Records (articles and retractions) through the pipeline into the index behind the alias: the one way in
     for files, `akhbar delete` and the ingest API. `options` go to pipeline.run."""
-    aliases.ensure_index(es, settings.index_alias)
+    outages = outages or Outages(settings.engine_wait)
+    outages.call("preparing the index", aliases.ensure_index, es, settings.index_alias)
     return run(es, settings.index_alias, records, rejects,
                workers=settings.index_workers if workers is None else workers,
-               chunk_bytes=settings.bulk_chunk_bytes, tombstones=Tombstones(es, settings.index_alias), **options)
+               chunk_bytes=settings.bulk_chunk_bytes, tombstones=Tombstones(es, settings.index_alias),
+               outages=outages, **options)
 
 
 def delete_ids(es: Elasticsearch, settings: Settings, ids: Iterable[tuple[str, str, str]], *, reason: str | None = None,
@@ -59,23 +64,26 @@ def reindex(es: Elasticsearch, settings: Settings, paths: list[Path] | None = No
             rejects_path: Path | None = None, keep_old: bool = False, progress: bool | None = None) -> Summary:
     """Build a complete new versioned index, then move the alias to it in one atomic step.
 
-    Searches keep hitting the old index until the swap; if the build fails, the new index is dropped and the
-    alias never moves.
+    Searches keep hitting the old index until the swap; if the build fails, the alias never moves, the new index
+    is dropped (or, with the engine gone, named for deletion), and the error carries a note saying which.
     """
     alias = settings.index_alias
-    if not paths and not aliases.current_indices(es, alias):
+    outages = Outages(settings.engine_wait)
+    old = outages.call("reading the alias", aliases.current_indices, es, alias)
+    if not paths and not old:
         raise RuntimeError(f"nothing to reindex: no paths given and no index behind `{alias}`")
     records = read_all(paths, fmt) if paths else stored_records(es, alias)
-    new_index, final_settings = aliases.create_build_index(es, alias)
+    new_index, final_settings = outages.call("creating the new index", aliases.create_build_index, es, alias)
     tombstones = Tombstones(es, alias)
     started = datetime.now(timezone.utc)
     try:
         with Rejects(rejects_path) as rejects:
             summary = run(es, new_index, records, rejects, workers=settings.index_workers,
-                          chunk_bytes=settings.bulk_chunk_bytes, progress=progress, tombstones=tombstones)
-        aliases.publish(es, alias, new_index, final_settings, keep_old=keep_old)
-    except BaseException:
-        es.options(ignore_status=404).indices.delete(index=new_index)
+                          chunk_bytes=settings.bulk_chunk_bytes, progress=progress, tombstones=tombstones,
+                          outages=outages)
+        outages.call("moving the alias", aliases.publish, es, alias, new_index, final_settings, keep_old=keep_old)
+    except BaseException as error:
+        error.add_note(_drop_partial(es, alias, old, new_index))
         raise
     _retract_again(es, alias, tombstones.since(started))
     return summary
@@ -86,3 +94,16 @@ def _retract_again(es: Elasticsearch, alias: str, ids: list[str]) -> None:
     if ids:
         helpers.bulk(es, ({"_op_type": "delete", "_index": alias, "_id": i} for i in ids), raise_on_error=False,
                      refresh="wait_for")
+
+
+def _drop_partial(es: Elasticsearch, alias: str, old: list[str], new_index: str) -> str:
+    """Delete a failed build's index; the sentence that says what became of it and of the alias."""
+    where = f"`{alias}` still points at {', '.join(old)}" if old else f"`{alias}` was not created"
+    try:
+        engine = es.options(request_timeout=30, max_retries=1)
+        if new_index in aliases.current_indices(engine, alias):  # the swap happened after all: keep it
+            return f"`{alias}` points at the new index {new_index}"
+        engine.options(ignore_status=404).indices.delete(index=new_index)
+    except Exception:  # noqa: BLE001 - the engine is the problem being reported; say what is left behind
+        return f"{where}; the partial index {new_index} is left behind: delete it when the engine is back"
+    return f"{where}; the partial index {new_index} was deleted"

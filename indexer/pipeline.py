@@ -22,13 +22,15 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
 import orjson
-from elasticsearch import Elasticsearch, helpers
+from elasticsearch import Elasticsearch
 from marshmallow import ValidationError
 from tqdm import tqdm
 
+from indexer import bulk
 from indexer.article import Article, Retraction
 from indexer.documents import build_document
 from indexer.enrich import Stage, default_stages, enrich
+from indexer.outages import EngineGone, Outages
 from indexer.readers import RawRecord
 from indexer.records import describe, is_retraction, validate_record, validate_retraction
 from indexer.rejects import Rejects
@@ -104,11 +106,13 @@ class Summary:
     seconds: float
     deleted: int = 0
     not_found: list[str] = field(default_factory=list)  # ids retracted that were not in the index
+    unreadable: int = 0  # input files (or their tails) that could not be read at all
 
     def as_dict(self) -> dict:
         rate = self.indexed / self.seconds if self.seconds > 0 else 0.0
         return {"indexed": self.indexed, "deleted": self.deleted, "not_found": len(self.not_found),
-                "rejected": self.rejected, "seconds": round(self.seconds, 2), "docs_per_s": round(rate, 1)}
+                "rejected": self.rejected, "unreadable": self.unreadable, "seconds": round(self.seconds, 2),
+                "docs_per_s": round(rate, 1)}
 
 
 class _Origins:
@@ -138,7 +142,7 @@ class _Origins:
 def validated(records: Iterable[RawRecord], rejects: Rejects) -> Iterator[tuple[RawRecord, Article | Retraction]]:
     for record in records:
         if record.error:
-            rejects.add(record.file, record.position, record.error, record.original)
+            rejects.add(record.file, record.position, record.error, record.original, unreadable=record.unreadable)
             continue
         retraction = is_retraction(record.data)
         try:
@@ -261,10 +265,12 @@ Written = Callable[[str, str, str, str], None]  # (file, position, id, "indexed"
 def run(es: Elasticsearch, index: str, records: Iterable[RawRecord], rejects: Rejects, *,
         workers: int = 0, chunk_bytes: int = 5 * 1024 * 1024, progress: bool | None = None,
         tombstones: Tombstones | None = None, republish: bool = False, refresh: str | None = None,
-        written: Written | None = None) -> Summary:
+        written: Written | None = None, outages: Outages | None = None) -> Summary:
     """Index and retract what `records` hold. `tombstones` default to those of `index` taken as the alias;
     `republish` lifts the tombstones of the articles given; `refresh="wait_for"` answers once they are searchable;
-    `written` hears of every record that landed."""
+    `written` hears of every record that landed; an engine outage is ridden out by `outages` (EngineGone, with
+    the count of articles indexed so far, when it lasts too long)."""
+    outages = outages or Outages(120.0)
     started = time.perf_counter()
     origins = _Origins()
     tombstones = tombstones or Tombstones(es, index)
@@ -297,13 +303,9 @@ def run(es: Elasticsearch, index: str, records: Iterable[RawRecord], rejects: Re
     indexed, deleted, not_found, lifted = 0, 0, [], []
     show = sys.stderr.isatty() if progress is None else progress
     with _collecting_rarely(), tqdm(desc="indexing", unit="doc", disable=not show, file=sys.stderr) as bar:
-        for ok, info in helpers.streaming_bulk(
-            es, actions(), expand_action_callback=to_bulk, max_chunk_bytes=chunk_bytes, chunk_size=2000, max_retries=5,
-            initial_backoff=1, max_backoff=30, raise_on_error=False, raise_on_exception=False,
-            # Only what is needed per item: the full bulk response is most of what the parent parses.
-            filter_path="errors,items.*._id,items.*._index,items.*.status,items.*.error",
-            **({"refresh": refresh} if refresh else {}),
-        ):
+        results = bulk.stream(es, actions(), expand=to_bulk, outages=outages, max_chunk_bytes=chunk_bytes,
+                              refresh=refresh)
+        for ok, info in _counting_on_stop(results, lambda: indexed):
             action, item = next(iter(info.items()))
             doc_id = str(item.get("_id"))
             error = item.get("error")
@@ -333,4 +335,14 @@ def run(es: Elasticsearch, index: str, records: Iterable[RawRecord], rejects: Re
                 written(file, position, doc_id, outcome)
             bar.update(1)
     tombstones.lift(lifted)
-    return Summary(indexed, rejects.count, time.perf_counter() - started, deleted, not_found)
+    return Summary(indexed, rejects.count, time.perf_counter() - started, deleted, not_found,
+                   len(rejects.unreadable))
+
+
+def _counting_on_stop(results: Iterator, indexed) -> Iterator:
+    """`results`, and when the engine is gone for good, the count of articles it acknowledged on the error."""
+    try:
+        yield from results
+    except EngineGone as error:
+        error.indexed = indexed()
+        raise

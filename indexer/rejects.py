@@ -11,12 +11,15 @@ class Rejects:
         self.path = path
         self.count = 0
         self.by_reason: dict[str, int] = {}
+        self.unreadable: set[str] = set()  # input files that could not be read (whole or in part)
         self._handle = open(path, "a", encoding="utf-8") if path else None
         self._lock = threading.Lock()
 
-    def add(self, file: str, position: str, reason: str, record: object) -> None:
+    def add(self, file: str, position: str, reason: str, record: object, *, unreadable: bool = False) -> None:
         with self._lock:
             self.count += 1
+            if unreadable:
+                self.unreadable.add(file)
             kind = reason.split(":")[0]
             self.by_reason[kind] = self.by_reason.get(kind, 0) + 1
             if self._handle:

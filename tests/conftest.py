@@ -17,20 +17,17 @@ SAMPLES = ROOT / "samples" / "articles.jsonl"
 
 
 @pytest.fixture(scope="session")
-def base_settings():
-    return settings_module.load()
-
-
-@pytest.fixture(scope="session")
-def engine_url(base_settings):
+def engine_url():
     """The URL of a running engine; start the embedded one for the session if nothing answers."""
     from cli.embedded_engine import EmbeddedEngine
 
-    manager = EmbeddedEngine(base_settings)
-    if base_settings.external_engine or manager.health(base_settings.engine_url):
-        yield base_settings.engine_url
+    settings = settings_module.load()
+    manager = EmbeddedEngine(settings)
+    if settings.external_engine or manager.health(settings.engine_url):
+        yield settings.engine_url
         return
-    state, started = manager.start(port=base_settings.engine_port)
+    # An engine this project started may run on another port than AKHBAR_ENGINE_PORT: start() returns it.
+    state, started = manager.start(port=settings.engine_port)
     try:
         yield state.url
     finally:
@@ -39,7 +36,16 @@ def engine_url(base_settings):
 
 
 @pytest.fixture(scope="session")
-def es(engine_url, base_settings):
+def base_settings(engine_url):
+    """Settings whose engine is the session's engine, whichever port it answers on."""
+    settings = settings_module.load()
+    if settings.external_engine:
+        return settings
+    return replace(settings, engine_port=int(engine_url.rsplit(":", 1)[1]))
+
+
+@pytest.fixture(scope="session")
+def es(base_settings):
     client = engine_module.client(base_settings, timeout=60)
     yield client
     client.close()

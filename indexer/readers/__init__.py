@@ -2,6 +2,8 @@
 
 A reader never raises on bad content: a line that is not JSON, not UTF-8 or not an object becomes a
 `RawRecord` with `error` set, so it reaches the rejects file with its position instead of stopping the run.
+A file that cannot be read (missing, binary, a corrupt archive or compressed stream) is one such record marked
+`unreadable`, after the records read before the damage; the run goes on with the next file.
 """
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import gzip
 import io
 import json
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Protocol
@@ -23,6 +26,37 @@ class RawRecord:
     data: dict | None  # fields in Akhbar's input shape (title, body, url, source, published_at, author, topics, id)
     error: str | None = None
     original: object = None  # what was read, for the rejects file
+    unreadable: bool = False  # the file (or the rest of it) could not be read: the run's exit code says so
+
+
+# What reading a damaged file raises: a truncated or corrupt gzip/zip stream, an I/O error.
+READ_ERRORS = (OSError, EOFError, zlib.error, zipfile.BadZipFile)
+_SNIFF_BYTES = 8192
+
+
+def unreadable(path: Path, position: str, error: BaseException | str) -> RawRecord:
+    return RawRecord(str(path), position, None, f"unreadable: {_read_error(error)}", unreadable=True)
+
+
+def _read_error(error: BaseException | str) -> str:
+    if isinstance(error, str):
+        return error
+    if isinstance(error, FileNotFoundError):
+        return "file not found"
+    if isinstance(error, PermissionError):
+        return "permission denied"
+    if isinstance(error, (gzip.BadGzipFile, EOFError, zlib.error)):
+        return f"corrupt or truncated compressed data ({error})"
+    if isinstance(error, zipfile.BadZipFile):
+        return f"corrupt zip archive ({error})"
+    return f"{type(error).__name__}: {error}"
+
+
+def binary_content(path: Path) -> bool:
+    """A file whose first bytes (decompressed for .gz) hold a NUL is not JSON Lines text."""
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rb") as handle:
+        return b"\0" in handle.read(_SNIFF_BYTES)
 
 
 class Reader(Protocol):
@@ -62,14 +96,22 @@ def parse_json_line(path: Path, number: int, line: bytes) -> tuple[object, str |
 
 
 def read_json_lines(path: Path, to_input) -> Iterator[RawRecord]:
-    """Records of a JSON Lines file, each object mapped into the input shape by `to_input`."""
-    for number, line in open_text_lines(path):
-        value, error = parse_json_line(path, number, line)
-        position = f"line {number}"
-        if error:
-            yield RawRecord(str(path), position, None, error, value)
-        else:
-            yield RawRecord(str(path), position, to_input(value), None, value)
+    """Records of a JSON Lines file, each object mapped into the input shape by `to_input`; where the file
+    cannot be read further, one unreadable record after those read before."""
+    number = 0
+    try:
+        if binary_content(path):
+            yield unreadable(path, "file", "binary content (a NUL byte), not JSON Lines text")
+            return
+        for number, line in open_text_lines(path):
+            value, error = parse_json_line(path, number, line)
+            position = f"line {number}"
+            if error:
+                yield RawRecord(str(path), position, None, error, value)
+            else:
+                yield RawRecord(str(path), position, to_input(value), None, value)
+    except READ_ERRORS as error:
+        yield unreadable(path, f"line {number + 1}" if number else "file", error)
 
 
 def first_object(path: Path) -> dict | None:
@@ -128,11 +170,11 @@ def expand(paths: list[Path]) -> list[Path]:
 def read_all(paths: list[Path], fmt: str = "auto") -> Iterator[RawRecord]:
     for path in expand(paths):
         if not path.exists():
-            yield RawRecord(str(path), "file", None, "file not found")
+            yield unreadable(path, "file", "file not found")
             continue
         try:
             reader = reader_for(path, fmt)
         except ValueError as error:
-            yield RawRecord(str(path), "file", None, str(error))
+            yield unreadable(path, "file", str(error))
             continue
         yield from reader.read(path)

@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 from typing import Iterator
 
-from indexer.readers import RawRecord, read_json_lines
+from indexer.readers import READ_ERRORS, RawRecord, read_json_lines, unreadable
 
 SIGNATURE = {"date_extracted", "content"}
 
@@ -45,8 +45,8 @@ class SaudiNewsNetReader:
     def _read_zip(self, path: Path) -> Iterator[RawRecord]:
         try:
             archive = zipfile.ZipFile(path)
-        except zipfile.BadZipFile as error:
-            yield RawRecord(str(path), "file", None, f"not a zip file: {error}")
+        except READ_ERRORS as error:
+            yield unreadable(path, "file", error)
             return
         with archive:
             # One member is one day: small enough to parse whole, so memory is bounded by the largest day.
@@ -56,6 +56,9 @@ class SaudiNewsNetReader:
                         items = json.load(io.TextIOWrapper(handle, encoding="utf-8"))
                 except (ValueError, UnicodeDecodeError) as error:
                     yield RawRecord(str(path), member, None, f"invalid JSON in {member}: {error}")
+                    continue
+                except READ_ERRORS as error:  # a damaged member: the others may still be whole
+                    yield unreadable(path, member, error)
                     continue
                 if not isinstance(items, list):
                     yield RawRecord(str(path), member, None, f"{member}: expected a JSON array", items)
