@@ -1,10 +1,12 @@
-"""App factory: configuration, engine client, OpenAPI (flask-smorest), CORS, gzip, JSON errors, blueprints."""
+"""App factory: configuration, engine client, OpenAPI (flask-smorest), CORS, gzip, JSON errors, blueprints,
+the search page at / and the offline docs."""
 from __future__ import annotations
 
 from flask import Flask, abort, request
 from flask_compress import Compress
 from flask_cors import CORS
 
+from api.blueprints import docs, web
 from api.errors import JsonErrorsApi, register_error_handlers
 from core import engine
 from core import settings as settings_module
@@ -21,10 +23,13 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="/docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        OPENAPI_SWAGGER_UI_URL=docs.ASSETS_URL,
+        # Swagger UI would otherwise fetch a validator badge from outside: /docs must work offline.
+        OPENAPI_SWAGGER_UI_CONFIG={"validatorUrl": None},
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
         COMPRESS_MIN_SIZE=1024,
-        COMPRESS_MIMETYPES=["application/json"],
+        COMPRESS_MIMETYPES=["application/json", "text/html", "text/css", "text/javascript",
+                            "application/javascript"],
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False  # Arabic stays readable in responses
@@ -48,4 +53,7 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:
 
     for blueprint in (search.blp, articles.blp, facets.blp, health.blp):
         api.register_blueprint(blueprint)
+    # The page and the docs' assets are no API operations: plain blueprints, outside the OpenAPI document.
+    app.register_blueprint(web.blp)
+    app.register_blueprint(docs.blp)
     return app

@@ -129,7 +129,9 @@ def build_search(args: dict, *, pre_tag: str = "<mark>", post_tag: str = "</mark
     else:
         body["from"] = (args.get("page", 1) - 1) * size
     if not search_after:  # facets and histogram once per query, not on every cursor page
-        body["aggs"] = facet_aggregations(selected, filters, args.get("facet_size", 10))
+        # facet_size=0 asks for no facets (the engine refuses a terms aggregation of size 0).
+        facet_size = args.get("facet_size", 10)
+        body["aggs"] = facet_aggregations(selected, filters, facet_size) if facet_size else {}
         body["aggs"]["histogram"] = {
             "filter": {"bool": {"filter": list(filters.values())}},
             "aggs": {"dates": {"date_histogram": {"field": "published_at",

@@ -156,6 +156,24 @@ def test_validation_errors_name_the_field(api, query, field):
     assert body["error"] == "validation_error" and field in body["details"]["fields"]
 
 
+def test_facet_size_zero_means_no_facets(api):
+    result = search(api, q="الهجرة", size=0, facet_size=0, interval="day")
+    assert result["facets"] == {} and result["total"] == 3
+    assert sum(bucket["count"] for bucket in result["histogram"]) == 3
+
+
+def test_page_and_docs_are_served_by_the_app(api):
+    page = api.get("/")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+    assert api.get("/web/main.js").status_code == 200
+    docs = api.get("/docs").get_data(as_text=True)
+    assert "http://" not in docs and "https://" not in docs  # no outside asset
+    for asset in ("swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js"):
+        assert f"/docs/assets/{asset}" in docs and api.get(f"/docs/assets/{asset}").status_code == 200
+    assert "/" not in api.get("/openapi.json").get_json()["paths"]  # the page is no API operation
+
+
 def test_other_errors_are_json(api):
     assert api.get("/articles/does-not-exist").get_json()["error"] == "not_found"
     assert api.get("/nowhere").status_code == 404 and api.get("/nowhere").get_json()["error"] == "not_found"
