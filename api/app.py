@@ -7,6 +7,7 @@ from flask_compress import Compress
 from flask_cors import CORS
 
 from api.blueprints import docs, web
+from api.entity_names import EntityNames
 from api.errors import JsonErrorsApi, register_error_handlers
 from core import engine
 from core import settings as settings_module
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:
     app.json.sort_keys = False  # keep the schema order: total, page, … before hits and facets
     app.extensions["akhbar.settings"] = settings
     app.extensions["akhbar.es"] = es or engine.client(settings)
+    app.extensions["akhbar.entity_names"] = EntityNames(lambda: app.extensions["akhbar.es"], settings.index_alias)
     if settings.cors_origins:
         CORS(app, origins=list(settings.cors_origins))
     Compress(app)
@@ -49,9 +51,9 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:
     api = JsonErrorsApi(app)
     register_error_handlers(app)
 
-    from api.blueprints import articles, facets, health, search
+    from api.blueprints import articles, entities, facets, health, search
 
-    for blueprint in (search.blp, articles.blp, facets.blp, health.blp):
+    for blueprint in (search.blp, articles.blp, entities.blp, facets.blp, health.blp):
         api.register_blueprint(blueprint)
     # The page and the docs' assets are no API operations: plain blueprints, outside the OpenAPI document.
     app.register_blueprint(web.blp)

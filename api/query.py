@@ -7,11 +7,11 @@ from core.arabic import facet_key
 from core.fields import ENTITY_FIELDS
 from core.taxonomy import topic_id, topics
 
-# facet name -> (key field, display field)
+# facet name -> the field its keys are aggregated on (display names come from the entity registry or taxonomy)
 FACET_FIELDS = {
     **ENTITY_FIELDS,
-    "topic": ("topics", None),
-    "source": ("source", None),
+    "topic": "topics",
+    "source": "source",
 }
 TEXT_FIELDS = ["title^3", "title.exact^4", "body", "body.exact^1.5"]
 # The user syntax: phrases, -exclusion, OR (|), + and parentheses; not the engine's full query language.
@@ -58,7 +58,7 @@ def text_query(q: str) -> dict:
 
 
 def facet_filters(selected: dict[str, list[str]]) -> dict[str, dict]:
-    return {facet: {"terms": {FACET_FIELDS[facet][0]: values}} for facet, values in selected.items() if values}
+    return {facet: {"terms": {FACET_FIELDS[facet]: values}} for facet, values in selected.items() if values}
 
 
 def date_filter(date_from, date_to) -> list[dict]:
@@ -73,27 +73,26 @@ def date_filter(date_from, date_to) -> list[dict]:
 
 
 def facet_aggregations(selected: dict[str, list[str]], filters: dict[str, dict], facet_size: int) -> dict:
-    """One filter aggregation per facet that applies every facet filter but its own (disjunctive facets)."""
+    """One filter aggregation per facet that applies every facet filter but its own (disjunctive facets). Keys
+    only: display names come from the entity registry, not from a per-bucket sub-aggregation."""
     aggs = {}
-    for facet, (key_field, name_field) in FACET_FIELDS.items():
+    for facet, key_field in FACET_FIELDS.items():
         others = [f for name, f in filters.items() if name != facet]
-        values = {"terms": {"field": key_field, "size": facet_size}}
-        if name_field:
-            values["aggs"] = {"names": {"terms": {"field": name_field, "size": 5}}}
-        inner = {"values": values}
+        inner = {"values": {"terms": {"field": key_field, "size": facet_size}}}
         if selected.get(facet):
-            chosen = {"terms": {"field": key_field, "include": selected[facet], "size": len(selected[facet])}}
-            if name_field:
-                chosen["aggs"] = values["aggs"]
-            inner["selected"] = chosen
+            inner["selected"] = {"terms": {"field": key_field, "include": selected[facet],
+                                           "size": len(selected[facet])}}
         aggs[f"facet_{facet}"] = {"filter": {"bool": {"filter": others}}, "aggs": inner}
     return aggs
 
 
 def build_search(args: dict, *, pre_tag: str = "<mark>", post_tag: str = "</mark>",
-                 search_after: list | None = None, pit_id: str | None = None) -> dict:
+                 search_after: list | None = None, pit_id: str | None = None,
+                 selected: dict[str, list[str]] | None = None) -> dict:
+    """`selected`: the filter values as facet keys (default: the request's values, keyed); the API passes them
+    resolved to the registry's entities, so that any alias filters by its entity."""
     q = (args.get("q") or "").strip()
-    selected = selected_filters(args)
+    selected = selected_filters(args) if selected is None else selected
     filters = facet_filters(selected)
     query = text_query(q) if q else {"bool": {"must": [{"match_all": {}}]}}
     query["bool"]["filter"] = date_filter(args.get("date_from"), args.get("date_to"))
@@ -154,14 +153,10 @@ def topics_matching(prefix: str) -> list[str]:
 
 def build_facet_values(facet: str, prefix: str, size: int) -> dict:
     """Facet value search for autocomplete: the prefix may match the start of any word of the value."""
-    key_field, name_field = FACET_FIELDS[facet]
-    terms: dict = {"field": key_field, "size": size}
+    terms: dict = {"field": FACET_FIELDS[facet], "size": size}
     if facet == "topic" and prefix.strip():
         terms["include"] = topics_matching(prefix) or ["-"]  # ids whose Arabic or English label matches
     elif prefix.strip():
         key_prefix = facet_key(prefix) if facet != "source" else prefix.strip().lower()
         terms["include"] = f"(.* )?{re.escape(key_prefix)}.*"
-    if name_field:
-        terms_aggs = {"names": {"terms": {"field": name_field, "size": 5}}}
-        return {"size": 0, "aggs": {"values": {"terms": terms, "aggs": terms_aggs}}}
     return {"size": 0, "aggs": {"values": {"terms": terms}}}

@@ -3,56 +3,79 @@ from __future__ import annotations
 
 import html
 
-from core.arabic import facet_key
 from core.fields import ENTITY_FIELDS
 from core.taxonomy import label
 
-_ENTITY_GROUPS = {etype: keys_field for etype, (keys_field, _) in ENTITY_FIELDS.items()}  # persons, …
+_ENTITY_GROUPS = ENTITY_FIELDS  # person -> persons, …
 
 
 HIT_ENTITIES_PER_TYPE = 5  # a result list shows a few; /articles/<id> has them all
 
 
 def entities_out(stored: list[dict] | None, limit: int | None = None) -> dict:
-    """Entities grouped by type, most mentioned first (the indexer stores them in that order)."""
-    grouped = {group: [] for group in _ENTITY_GROUPS.values()}
+    """Entities grouped by type, most mentioned first (the indexer stores them in that order), keyed by the
+    entity the registry resolved each to (forms of one entity counted together, shown as the article wrote the
+    most mentioned one); curated-away entities left out."""
+    grouped: dict[str, dict[str, dict]] = {group: {} for group in _ENTITY_GROUPS.values()}
     for entity in stored or []:
         group = _ENTITY_GROUPS.get(entity.get("type"))
-        if group and (limit is None or len(grouped[group]) < limit):
-            grouped[group].append({"key": entity["key"], "name": entity["name"], "count": entity.get("count", 1)})
-    return grouped
+        if not group or entity.get("hidden"):
+            continue
+        key = entity.get("resolved") or entity["key"]
+        count = entity.get("count", 1)
+        shown = grouped[group].get(key)
+        if shown is None:
+            grouped[group][key] = {"key": key, "name": entity["name"], "count": count}
+        else:
+            shown["count"] += count
+    out = {}
+    for group, by_key in grouped.items():
+        ordered = sorted(by_key.values(), key=lambda e: -e["count"])  # stable: ties keep the stored order
+        out[group] = ordered[:limit] if limit is not None else ordered
+    return out
 
 
-def _display(bucket: dict, facet: str) -> str:
-    """The facet value's display form: the most frequent stored name whose key is this bucket's key."""
+def facet_keys(aggregations: dict) -> list[tuple[str, str]]:
+    """(facet, key) of every bucket in the facet aggregations: what needs a display name."""
+    pairs = []
+    for name, agg in aggregations.items():
+        if name.startswith("facet_"):
+            facet = name.removeprefix("facet_")
+            for part in ("values", "selected"):
+                pairs += [(facet, b["key"]) for b in agg.get(part, {}).get("buckets", [])]
+    return pairs
+
+
+def _display(key: str, facet: str, names: dict[tuple[str, str], str]) -> str:
+    """The facet value's display form: the taxonomy's label for a topic, the registry's name for an entity."""
     if facet == "topic":
-        return label(bucket["key"])["ar"]
-    names = (bucket.get("names") or {}).get("buckets") or []
-    for name in names:
-        if facet_key(name["key"]) == bucket["key"]:
-            return name["key"]
-    return bucket["key"]
+        return label(key)["ar"]
+    return names.get((facet, key)) or key
 
 
-def facet_values(buckets: list[dict], facet: str, selected: set[str]) -> list[dict]:
-    return [{"key": b["key"], "name": _display(b, facet), "count": b["doc_count"], "selected": b["key"] in selected}
-            for b in buckets]
+def facet_values(buckets: list[dict], facet: str, selected: set[str],
+                 names: dict[tuple[str, str], str] | None = None) -> list[dict]:
+    names = names or {}
+    return [{"key": b["key"], "name": _display(b["key"], facet, names), "count": b["doc_count"],
+             "selected": b["key"] in selected} for b in buckets]
 
 
-def shape_facets(aggregations: dict, selected: dict[str, list[str]]) -> dict[str, list[dict]]:
+def shape_facets(aggregations: dict, selected: dict[str, list[str]],
+                 names: dict[tuple[str, str], str] | None = None) -> dict[str, list[dict]]:
     facets = {}
     for name, agg in aggregations.items():
         if not name.startswith("facet_"):
             continue
         facet = name.removeprefix("facet_")
         chosen = set(selected.get(facet, []))
-        values = facet_values(agg["values"]["buckets"], facet, chosen)
+        values = facet_values(agg["values"]["buckets"], facet, chosen, names)
         present = {v["key"] for v in values}
         # Selected values always come back with their counts, even when outside the top N (0 if absent).
-        extra = facet_values(agg.get("selected", {}).get("buckets", []), facet, chosen)
+        extra = facet_values(agg.get("selected", {}).get("buckets", []), facet, chosen, names)
         values += [v for v in extra if v["key"] not in present]
         found = present | {v["key"] for v in extra}
-        values += [{"key": k, "name": k, "count": 0, "selected": True} for k in chosen - found]
+        values += [{"key": k, "name": _display(k, facet, names or {}), "count": 0, "selected": True}
+                   for k in sorted(chosen - found)]
         facets[facet] = values
     return facets
 
@@ -80,7 +103,8 @@ def shape_hit(hit: dict) -> dict:
     }
 
 
-def shape_search(response: dict, args: dict, selected: dict[str, list[str]]) -> dict:
+def shape_search(response: dict, args: dict, selected: dict[str, list[str]],
+                 names: dict[tuple[str, str], str] | None = None) -> dict:
     aggregations = response.get("aggregations", {})
     total = response["hits"]["total"]
     return {
@@ -90,7 +114,7 @@ def shape_search(response: dict, args: dict, selected: dict[str, list[str]]) -> 
         "size": args.get("size", 10),
         "took_ms": response.get("took", 0),
         "hits": [shape_hit(h) for h in response["hits"]["hits"]],
-        "facets": shape_facets(aggregations, selected),
+        "facets": shape_facets(aggregations, selected, names),
         "histogram": shape_histogram(aggregations),
     }
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from core.fields import ENTITY_TYPES
+
 MAX_WINDOW = 10_000
 FACETS = ("organization", "person", "location", "topic", "source")
 
@@ -123,3 +125,62 @@ class Error(Schema):
     error = fields.String()
     message = fields.String()
     details = fields.Dict()
+
+
+
+class EntitiesArgs(Schema):
+    type = fields.String(load_default=None, validate=validate.OneOf(ENTITY_TYPES))
+    prefix = fields.String(load_default="", validate=validate.Length(max=100),
+                           metadata={"description": "start of any word of the name or of any alias"})
+    size = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100))
+
+
+class AliasOut(Schema):
+    name = fields.String(metadata={"description": "a surface form as articles write it"})
+    count = fields.Integer(metadata={"description": "mentions"})
+
+
+class EntitySummary(Schema):
+    type = fields.String()
+    key = fields.String(metadata={"description": "facet key; filter /search by it (or by any alias)"})
+    name = fields.String()
+    article_count = fields.Integer()
+    aliases = fields.List(fields.Nested(AliasOut))
+
+
+class EntityList(Schema):
+    type = fields.String(allow_none=True)
+    prefix = fields.String()
+    entities = fields.List(fields.Nested(EntitySummary))
+
+
+class RelatedEntities(Schema):
+    person = fields.List(fields.Nested(EntityOut))
+    organization = fields.List(fields.Nested(EntityOut))
+    location = fields.List(fields.Nested(EntityOut))
+
+
+class EntityProfile(EntitySummary):
+    first_seen = fields.String(allow_none=True)
+    last_seen = fields.String(allow_none=True)
+    timeline = fields.List(fields.Nested(HistogramBucket), metadata={"description": "articles per month"})
+    related = fields.Nested(RelatedEntities, metadata={"description": "entities most often in the same articles"})
+    topics = fields.List(fields.Nested(EntityOut))
+
+
+class RelatedArgs(Schema):
+    size = fields.Integer(load_default=5, validate=validate.Range(min=1, max=50))
+
+
+class RelatedArticle(Schema):
+    id = fields.String()
+    title = fields.String(allow_none=True)
+    url = fields.String(allow_none=True)
+    source = fields.String(allow_none=True)
+    published_at = fields.String(allow_none=True)
+    score = fields.Float(allow_none=True)
+
+
+class RelatedArticles(Schema):
+    id = fields.String()
+    articles = fields.List(fields.Nested(RelatedArticle))

@@ -36,11 +36,15 @@ def _engine_or_fail(settings):
 def index_command(paths, fmt, rejects_path, republish):
     """Add, update or retract ({"id": …, "deleted": true}) articles from PATHS in the index behind the alias."""
     from indexer.jobs import index_paths
+    from indexer.registry.curation import CurationError
 
     settings = settings_module.load()
     es = _engine_or_fail(settings)
     rejects_path = rejects_path or Path(f"rejects-{settings.index_alias}.jsonl")
-    summary = index_paths(es, settings, list(paths), fmt=fmt, rejects_path=rejects_path, republish=republish)
+    try:
+        summary = index_paths(es, settings, list(paths), fmt=fmt, rejects_path=rejects_path, republish=republish)
+    except CurationError as error:
+        fail(f"AKHBAR_CURATION_FILE: {error}; nothing was indexed")
     report(summary, rejects_path)
 
 
@@ -52,12 +56,15 @@ def index_command(paths, fmt, rejects_path, republish):
 def reindex_command(paths, fmt, rejects_path, keep_old):
     """Build a new index (from PATHS, or from the live index when none are given) and swap the alias."""
     from indexer.jobs import reindex
+    from indexer.registry.curation import CurationError
 
     settings = settings_module.load()
     es = _engine_or_fail(settings)
     rejects_path = rejects_path or Path(f"rejects-{settings.index_alias}.jsonl")
     try:
         summary = reindex(es, settings, list(paths) or None, fmt=fmt, rejects_path=rejects_path, keep_old=keep_old)
+    except CurationError as error:
+        fail(f"AKHBAR_CURATION_FILE: {error}; nothing was reindexed")
     except RuntimeError as error:
         fail(str(error))
     report(summary, rejects_path)

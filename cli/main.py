@@ -86,6 +86,7 @@ def main() -> None:  # console-script entry point
     from cli import commands  # noqa: F401  (registers the index/serve/eval commands on the group)
     from cli import ingest  # noqa: F401  (delete, serve-ingest)
     from cli.failures import expected, explain
+    from cli import entities  # noqa: F401  (registers `akhbar entities …`)
 
     try:
         akhbar()

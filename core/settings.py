@@ -60,6 +60,8 @@ class Settings:
     verify_certs: bool = True  # ELASTICSEARCH_VERIFY_CERTS: false only for a throw-away test cluster
     index_shards: int | None = None  # AKHBAR_INDEX_SHARDS: primary shards of new indices (unset: mappings/)
     index_replicas: int | None = None  # AKHBAR_INDEX_REPLICAS: replicas of new indices (unset: mappings/)
+    # Entity registry
+    curation_file: Path | None = None  # AKHBAR_CURATION_FILE: merges/hides/renames applied after every index run
 
     @property
     def engine_url(self) -> str:
@@ -124,4 +126,5 @@ def load() -> Settings:
         verify_certs=_flag("ELASTICSEARCH_VERIFY_CERTS", True),
         index_shards=_optional_int("AKHBAR_INDEX_SHARDS"),
         index_replicas=_optional_int("AKHBAR_INDEX_REPLICAS"),
+        curation_file=Path(_env("AKHBAR_CURATION_FILE", "")) if _env("AKHBAR_CURATION_FILE", "") else None,
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from core.fields import ENTITY_FIELDS
+from core.fields import ENTITY_FIELDS, EXTRACTED_KEYS, extracted_key
 from indexer.article import Article
 
 
@@ -27,10 +27,10 @@ def build_document(article: Article, now: datetime | None = None) -> dict:
         doc["original"]["title"] = article.original_title
     if article.original_body is not None and article.original_body != article.body:
         doc["original"]["body"] = article.original_body
-    for etype, (keys_field, names_field) in ENTITY_FIELDS.items():
-        chosen = [e for e in article.entities if e.type == etype]
-        doc[keys_field] = [e.key for e in chosen]
-        doc[names_field] = [e.name for e in chosen]
+    # Facet fields start as the extraction; the entity registry's sync maps them through resolution and curation.
+    for etype, keys_field in ENTITY_FIELDS.items():
+        doc[keys_field] = [e.key for e in article.entities if e.type == etype]
+    doc[EXTRACTED_KEYS] = [extracted_key(e.type, e.key) for e in article.entities]
     return doc
 
 

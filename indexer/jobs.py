@@ -13,19 +13,31 @@ from indexer.documents import input_from_document
 from indexer.outages import Outages
 from indexer.pipeline import Summary, run
 from indexer.readers import RawRecord, read_all
+from indexer.registry import curation as curation_file
+from indexer.registry.sync import sync
 from indexer.rejects import Rejects
 from indexer.tombstones import Tombstones
+
+
+def settings_curation(settings: Settings) -> curation_file.Curation:
+    """The curation file the settings name (CurationError when it is unreadable or malformed), or none."""
+    if settings.curation_file is None:
+        return curation_file.Curation()
+    return curation_file.load(settings.curation_file)
 
 
 def index_paths(es: Elasticsearch, settings: Settings, paths: list[Path], *, fmt: str = "auto",
                 rejects_path: Path | None = None, progress: bool | None = None, republish: bool = False) -> Summary:
     """Add, update or retract the articles of `paths` in the index behind the alias (creating the first one if
-    needed). `republish` lets tombstoned articles in `paths` back in and lifts their tombstones."""
+    needed), then bring their facet fields and the entity registry in line (a malformed curation file stops it
+    first). `republish` lets tombstoned articles in `paths` back in and lifts their tombstones."""
+    curation = settings_curation(settings)
     outages = Outages(settings.engine_wait)
     with Rejects(rejects_path) as rejects:
         summary = write_records(es, settings, read_all(paths, fmt), rejects, progress=progress, republish=republish,
                                 outages=outages)
     outages.call("refreshing the index", es.indices.refresh, index=settings.index_alias)
+    summary.entities = sync(es, settings, curation).as_dict()
     return summary
 
 
@@ -49,6 +61,7 @@ def delete_ids(es: Elasticsearch, settings: Settings, ids: Iterable[tuple[str, s
     with Rejects(rejects_path) as rejects:
         summary = write_records(es, settings, records, rejects, workers=0, progress=progress)
     es.indices.refresh(index=settings.index_alias)
+    summary.entities = sync(es, settings, settings_curation(settings)).as_dict()  # registry counts follow
     return summary
 
 
@@ -72,6 +85,7 @@ def reindex(es: Elasticsearch, settings: Settings, paths: list[Path] | None = No
     old = outages.call("reading the alias", aliases.current_indices, es, alias)
     if not paths and not old:
         raise RuntimeError(f"nothing to reindex: no paths given and no index behind `{alias}`")
+    curation = settings_curation(settings)
     records = read_all(paths, fmt) if paths else stored_records(es, alias)
     new_index, final_settings = outages.call("creating the new index", aliases.create_build_index, es, alias)
     tombstones = Tombstones(es, alias)
@@ -81,6 +95,8 @@ def reindex(es: Elasticsearch, settings: Settings, paths: list[Path] | None = No
             summary = run(es, new_index, records, rejects, workers=settings.index_workers,
                           chunk_bytes=settings.bulk_chunk_bytes, progress=progress, tombstones=tombstones,
                           outages=outages)
+        # Facet fields and registry follow the new index before searches see it.
+        summary.entities = sync(es, settings, curation, index=new_index, new_registry=True).as_dict()
         outages.call("moving the alias", aliases.publish, es, alias, new_index, final_settings, keep_old=keep_old)
     except BaseException as error:
         error.add_note(_drop_partial(es, alias, old, new_index))

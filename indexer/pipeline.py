@@ -107,12 +107,16 @@ class Summary:
     deleted: int = 0
     not_found: list[str] = field(default_factory=list)  # ids retracted that were not in the index
     unreadable: int = 0  # input files (or their tails) that could not be read at all
+    entities: dict | None = None  # the entity registry's sync after the run (indexer/registry/sync.py)
 
     def as_dict(self) -> dict:
         rate = self.indexed / self.seconds if self.seconds > 0 else 0.0
-        return {"indexed": self.indexed, "deleted": self.deleted, "not_found": len(self.not_found),
-                "rejected": self.rejected, "unreadable": self.unreadable, "seconds": round(self.seconds, 2),
-                "docs_per_s": round(rate, 1)}
+        summary = {"indexed": self.indexed, "deleted": self.deleted, "not_found": len(self.not_found),
+                   "rejected": self.rejected, "unreadable": self.unreadable, "seconds": round(self.seconds, 2),
+                   "docs_per_s": round(rate, 1)}
+        if self.entities is not None:
+            summary["entities"] = self.entities
+        return summary
 
 
 class _Origins:

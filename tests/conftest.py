@@ -51,13 +51,18 @@ def es(base_settings):
     client.close()
 
 
-@pytest.fixture
-def test_settings(base_settings, es):
-    """Settings with a unique alias; every index created behind it is deleted afterwards."""
-    alias = f"test-{uuid.uuid4().hex[:10]}"
-    yield replace(base_settings, index_alias=alias, index_workers=0)
+def drop_indices(es, alias: str) -> None:
+    """Delete every index behind a test alias and those derived from it (its entity registry, tombstones)."""
     # Deleting by wildcard is refused (action.destructive_requires_name): resolve the names first. `-*` takes the
-    # versioned indices and those derived from the alias (tombstones).
+    # versioned indices and those derived from the alias (`<alias>-entities-v…`, tombstones).
     names = list(es.indices.get(index=f"{alias}-*", expand_wildcards="all"))
     if names:
         es.indices.delete(index=",".join(names))
+
+
+@pytest.fixture
+def test_settings(base_settings, es):
+    """Settings with a unique alias; every index created behind it (and its entity registry) is deleted after."""
+    alias = f"test-{uuid.uuid4().hex[:10]}"
+    yield replace(base_settings, index_alias=alias, index_workers=0)
+    drop_indices(es, alias)

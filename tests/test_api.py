@@ -7,7 +7,7 @@ import pytest
 from api import create_app
 from core.engine import client
 from indexer.jobs import index_paths
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, drop_indices
 
 pytestmark = pytest.mark.engine
 
@@ -18,8 +18,7 @@ def api(es, base_settings):
     index_paths(es, settings, [SAMPLES], progress=False)
     app = create_app(settings)
     yield app.test_client()
-    names = list(es.indices.get(index=f"{settings.index_alias}-v*"))
-    es.indices.delete(index=",".join(names))
+    drop_indices(es, settings.index_alias)
 
 
 def search(api, **params):
@@ -73,7 +72,7 @@ def test_highlight_escapes_html(es, base_settings, tmp_path):
         snippet = hit["highlight"]["snippets"][0]
         assert "<script>" not in snippet and "&lt;" in snippet and "<mark>الهجرة</mark>" in snippet
     finally:
-        es.indices.delete(index=",".join(es.indices.get(index=f"{settings.index_alias}-v*")))
+        drop_indices(es, settings.index_alias)
 
 
 def facet(result, name):

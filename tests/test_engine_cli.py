@@ -94,6 +94,6 @@ def test_index_command_prints_a_summary_and_writes_rejects(tmp_path, engine_url,
         assert json.loads(rejects.read_text())["position"] == "line 2"
         assert "1 record(s) rejected" in result.stderr
     finally:
-        names = list(es.indices.get(index=f"{alias}-v*"))
-        if names:
-            es.indices.delete(index=",".join(names))
+        from tests.conftest import drop_indices
+
+        drop_indices(es, alias)

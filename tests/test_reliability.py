@@ -9,7 +9,7 @@ import uuid
 import pytest
 import requests
 
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, drop_indices
 from tests.private_engine import PrivateEngine, akhbar, akhbar_background, free_port
 
 pytestmark = pytest.mark.engine
@@ -79,9 +79,7 @@ def test_unreadable_inputs_are_rejects_and_everything_else_lands(tmp_path, engin
         assert reasons["b-cut.jsonl.gz"]["position"] == f"line {cut_landed + 1}"
         assert summary["indexed"] == 44 + cut_landed and summary["unreadable"] == 4
     finally:
-        names = list(es.indices.get(index=f"{alias}-v*"))
-        if names:
-            es.indices.delete(index=",".join(names))
+        drop_indices(es, alias)
 
 
 def test_a_full_disk_is_one_line(tmp_path, engine_url, es):
@@ -95,9 +93,7 @@ def test_a_full_disk_is_one_line(tmp_path, engine_url, es):
         assert result.stderr.strip().splitlines()[-1].startswith("akhbar: No space left on device")
         assert "Traceback" not in result.stderr
     finally:
-        names = list(es.indices.get(index=f"{alias}-v*"))
-        if names:
-            es.indices.delete(index=",".join(names))
+        drop_indices(es, alias)
 
 
 def test_an_engine_that_stays_away_is_one_line_and_exit_2(tmp_path):

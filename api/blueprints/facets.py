@@ -24,4 +24,5 @@ class Facet(MethodView):
         body = build_facet_values(name, args["prefix"], args["size"])
         response = context.es().search(index=context.settings().index_alias, body=body).body
         buckets = response["aggregations"]["values"]["buckets"]
-        return {"facet": name, "prefix": args["prefix"], "values": facet_values(buckets, name, set())}
+        names = context.display_names([(name, b["key"]) for b in buckets])
+        return {"facet": name, "prefix": args["prefix"], "values": facet_values(buckets, name, set(), names)}

@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from api import context
 from api.errors import ClientError
 from api.query import build_search, selected_filters
-from api.results import shape_search
+from api.results import facet_keys, shape_search
 from api.schemas import SearchArgs, SearchResponse
 
 blp = Blueprint("search", __name__, description="Full-text search with facets and snippets")
@@ -50,16 +50,17 @@ class Search(MethodView):
             else:
                 state = _decode_cursor(args["cursor"])
                 pit_id, after = state["pit"], state["after"]
+        selected = context.resolved_filters(selected_filters(args))
         body = build_search(args, pre_tag=settings.highlight_pre, post_tag=settings.highlight_post,
-                            search_after=after, pit_id=pit_id)
+                            search_after=after, pit_id=pit_id, selected=selected)
         try:
             response = es.search(index=None if pit_id else alias, body=body).body
         except NotFoundError:
             if pit_id:
                 raise ClientError("cursor expired; start again with cursor=*", status=410, error="cursor_expired")
             raise
-        selected = selected_filters(args)
-        result = shape_search(response, args, selected)
+        names = context.display_names(facet_keys(response.get("aggregations", {})))
+        result = shape_search(response, args, selected, names)
         if pit_id:
             hits = response["hits"]["hits"]
             if len(hits) == args["size"] and hits:
