@@ -3,7 +3,7 @@ import { api } from "./api.js";
 import { formatDate, h } from "./dom.js";
 import { link } from "./router.js";
 import { ENTITY_GROUPS, FACET_LABELS, searchState } from "./state.js";
-import { entityLink, errorNotice, filterChip } from "./widgets.js";
+import { articleList, entityLink, errorNotice, filterChip } from "./widgets.js";
 
 export async function renderArticle(app, state, signal) {
   const article = await api.article(state.article, signal);
@@ -52,9 +52,7 @@ async function loadRelated(section, id, state, signal) {
   try {
     const result = await api.related(id, signal);
     content = result.articles.length
-      ? h("ol", { class: "related-list" }, result.articles.map((item) => h("li", {},
-        link(searchState(state, { article: item.id }), {}, item.title),
-        h("span", { class: "muted" }, " — ", item.source || "", item.published_at ? ` · ${formatDate(item.published_at)}` : ""))))
+      ? articleList(state, result.articles)
       : h("p", { class: "muted" }, "لا مقالات ذات صلة.");
   } catch (error) {
     if (error.name === "AbortError") return;

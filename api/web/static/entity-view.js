@@ -4,14 +4,19 @@ import { api } from "./api.js";
 import { formatDate, formatNumber, h } from "./dom.js";
 import { link } from "./router.js";
 import { ENTITY_TYPES, FACETS, FACET_LABELS, FACET_SINGULAR, searchState } from "./state.js";
-import { bars, entityLink, filterChip, notice } from "./widgets.js";
+import { articleList, bars, entityLink, filterChip, notice } from "./widgets.js";
+
+// A new search for the articles naming this entity (any alias's key finds them).
+function articlesOf(state, type, key) {
+  return searchState(state, {
+    q: "", date_from: "", date_to: "", page: 1, sort: "newest",
+    filters: Object.fromEntries(FACETS.map((facet) => [facet, facet === type ? [key] : []])),
+  });
+}
 
 export async function renderEntity(app, state, signal) {
   const type = state.entity_type;
-  const onlyThis = searchState(state, {
-    q: "", date_from: "", date_to: "", page: 1,
-    filters: Object.fromEntries(FACETS.map((facet) => [facet, facet === type ? [state.entity] : []])),
-  });
+  let onlyThis = articlesOf(state, type, state.entity);
   const back = h("p", {}, link(searchState(state), { class: "back" }, "→ العودة إلى النتائج"));
   if (!ENTITY_TYPES.includes(type)) {
     app.replaceChildren(h("section", { class: "entity-view" }, back,
@@ -30,6 +35,7 @@ export async function renderEntity(app, state, signal) {
         h("p", {}, link(onlyThis, { class: "button" }, "ابحث عن المقالات التي تذكره")))));
     return "entity-missing";
   }
+  onlyThis = articlesOf(state, type, entity.key);
   const latest = h("section", { class: "latest" }, h("h2", { class: "panel-title" }, "أحدث المقالات"));
   const title = h("h1", { class: "entity-name", tabindex: "-1" }, entity.name);
   app.replaceChildren(h("section", { class: "entity-view", "data-key": entity.key },
@@ -37,9 +43,9 @@ export async function renderEntity(app, state, signal) {
     h("p", { class: "entity-type" }, FACET_SINGULAR[type]),
     title,
     h("p", { class: "meta" },
-      h("span", {}, `${formatNumber(entity.article_count)} مقالة`),
-      entity.first_seen ? h("span", {}, `من ${formatDate(entity.first_seen)} إلى ${formatDate(entity.last_seen)}`) : null,
-      link(onlyThis, { class: "button button-small" }, "كل مقالاته")),
+      h("span", {}, `عدد المقالات: ${formatNumber(entity.article_count)}`),
+      entity.first_seen ? h("span", {}, `من ${formatDate(entity.first_seen)} إلى ${formatDate(entity.last_seen)}`) : null),
+    h("p", {}, link(onlyThis, { class: "button button-small all-articles" }, "كل مقالاته")),
     (entity.aliases || []).length > 1 ? h("p", { class: "aliases" }, "يُكتب أيضًا: ",
       entity.aliases.filter((alias) => alias.name !== entity.name).map((alias, index) =>
         [index ? "، " : "", h("bdi", {}, alias.name), h("span", { class: "muted" }, ` (${formatNumber(alias.count)})`)])) : null,
@@ -63,9 +69,7 @@ export async function renderEntity(app, state, signal) {
 async function loadLatest(section, type, key, state, signal) {
   try {
     const result = await api.search({ [type]: key, sort: "newest", size: 5, facet_size: 0 }, signal);
-    section.append(h("ol", { class: "related-list" }, result.hits.map((hit) => h("li", {},
-      link(searchState(state, { article: hit.id }), {}, hit.title),
-      h("span", { class: "muted" }, " — ", hit.source || "", hit.published_at ? ` · ${formatDate(hit.published_at)}` : "")))));
+    section.append(articleList(state, result.hits));
   } catch (error) {
     if (error.name !== "AbortError") section.append(h("p", { class: "muted" }, "تعذّر جلب المقالات."));
   }

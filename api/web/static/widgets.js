@@ -62,6 +62,15 @@ export function entityLink(type, key, name, attributes = {}) {
   return link(searchState(current(), { entity_type: type, entity: key }), { class: "entity-link", ...attributes }, name);
 }
 
+// A short list of articles (related, latest): title, then source and date on a line of their own.
+export function articleList(state, articles) {
+  return h("ol", { class: "related-list" }, articles.map((item) => h("li", {},
+    link(searchState(state, { article: item.id }), {}, item.title),
+    h("div", { class: "meta" },
+      item.source ? h("bdi", {}, item.source) : null,
+      item.published_at ? h("time", { datetime: item.published_at }, formatDate(item.published_at)) : null))));
+}
+
 // Start and last day of a histogram bucket, as the API's date_from and date_to.
 export function bucketRange(date, interval) {
   const start = new Date(`${date}T00:00:00Z`);
