@@ -178,6 +178,8 @@ def test_facet_values_narrow_hits_and_live_in_the_url(browser, site):
     settle(browser, before)
     assert sorted(query(browser)["source"]) == ["amn", "sehha"]
     assert total(browser) == 10
+    focused = browser.switch_to.active_element  # the keyboard stays where it was, not back at the top
+    assert focused.get_attribute("data-key") == "sehha" and focused.get_attribute("checked")
 
     # Another facet narrows (AND across); its chip can be removed again.
     chip = browser.find_element(By.CSS_SELECTOR, '.hit .chip-location[data-key="ليبيا"], .hit .chip-location')
@@ -199,6 +201,25 @@ def test_facet_values_narrow_hits_and_live_in_the_url(browser, site):
     browser.back()  # the back button restores the narrowed search
     settle(browser, before)
     assert query(browser)["location"] == [location] and total(browser) == narrowed
+
+
+def test_facet_finder_reaches_values_beyond_the_top(browser, site):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    open_page(browser, site + "/")
+    shown = {box.get_attribute("data-key") for box in
+             browser.find_elements(By.CSS_SELECTOR, '.facet[data-facet="person"] input[type=checkbox]')}
+    assert "رجب طيب اردوغان" not in shown  # not among the top values of all 45 articles
+    browser.find_element(By.CSS_SELECTOR, '.facet[data-facet="person"] .facet-search').send_keys("أردو")
+    found = WebDriverWait(browser, WAIT_SECONDS).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, '.facet[data-facet="person"] .facet-found-value'))
+    assert [value.get_attribute("data-key") for value in found] == ["رجب طيب اردوغان"]
+    before = browser.current_url
+    found[0].click()
+    settle(browser, before)
+    assert query(browser)["person"] == ["رجب طيب اردوغان"] and total(browser) == 1
+    assert "التركي" in browser.find_element(By.CSS_SELECTOR, ".hit-title").text
 
 
 def test_histogram_bar_selects_a_date_range(browser, site):

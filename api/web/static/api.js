@@ -40,6 +40,8 @@ export async function getJson(path, params = {}, signal = undefined) {
 
 export const api = {
   search: (params, signal) => getJson("/search", params, signal),
+  facetValues: (facet, prefix, signal) =>
+    getJson(`/facets/${encodeURIComponent(facet)}`, { prefix, size: 8 }, signal),
   article: (id, signal) => getJson(`/articles/${encodeURIComponent(id)}`, {}, signal),
   related: (id, signal) => getJson(`/articles/${encodeURIComponent(id)}/related`, { size: 5 }, signal),
   entity: (type, key, signal) =>

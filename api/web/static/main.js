@@ -13,12 +13,32 @@ const form = document.getElementById("search-form");
 const input = document.getElementById("q");
 let inFlight = null;
 
+// Re-rendering replaces the elements; keyboard focus goes back to the one standing for the same thing (the same
+// facet checkbox, chip, bar or page link), so that a keyboard user does not start again from the top.
+function focusIdentity(element) {
+  if (!element || element === app || !app.contains(element)) return null;
+  const group = element.closest("[data-facet]");
+  return [element.tagName, element.className, element.id, element.getAttribute("data-key"),
+    element.getAttribute("data-date"), element.getAttribute("rel"), group ? group.getAttribute("data-facet") : "",
+    element.tagName === "INPUT" || element.tagName === "SELECT" ? "" : element.textContent].join("|");
+}
+
+function restoreFocus(identity) {
+  if (!identity) return;
+  const tag = identity.split("|")[0];
+  const same = [...app.querySelectorAll(tag)].find((element) => focusIdentity(element) === identity);
+  const fallback = document.getElementById("results");
+  if (same) same.focus();
+  else if (fallback) fallback.focus();
+}
+
 // data-state tells tests and assistive tools where the page is: loading, results, empty, error, article, entity.
 async function render() {
   if (inFlight) inFlight.abort(); // a newer navigation wins over a slower older answer
   const controller = new AbortController();
   inFlight = controller;
   const state = current();
+  const focused = focusIdentity(document.activeElement);
   input.value = state.q;
   app.dataset.state = "loading";
   app.setAttribute("aria-busy", "true");
@@ -36,6 +56,7 @@ async function render() {
   if (outcome !== "error") delete app.dataset.error;
   app.dataset.state = outcome;
   app.removeAttribute("aria-busy");
+  if (!state.article && !state.entity) restoreFocus(focused);
   document.title = [state.q, "أخبار"].filter(Boolean).join(" — ");
   const total = document.getElementById("total");
   announce.textContent = outcome === "error" ? "تعذّر البحث" : total ? total.textContent : "";

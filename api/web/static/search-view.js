@@ -3,8 +3,8 @@ import { api } from "./api.js";
 import { formatDate, formatNumber, h, highlighted } from "./dom.js";
 import { current, go, link } from "./router.js";
 import {
-  ENTITY_GROUPS, ENTITY_TYPES, FACETS, FACET_LABELS, FACET_SINGULAR, PAGE_SIZE, SORTS, hasFilters, searchParams, searchState,
-  withFilter,
+  ENTITY_GROUPS, ENTITY_TYPES, FACETS, FACET_LABELS, FACET_SINGULAR, FACET_SIZE, PAGE_SIZE, SORTS, hasFilters,
+  searchParams, searchState, withFilter,
 } from "./state.js";
 import { bars, bucketRange, entityLink, errorNotice, filterChip, notice } from "./widgets.js";
 
@@ -54,10 +54,39 @@ function summary(state, result) {
     h("label", { class: "sort" }, "الترتيب: ", sort));
 }
 
+// Values beyond the top ones: GET /facets/{name}?prefix= as one types (counts over the whole corpus).
+function facetFinder(state, facet) {
+  const list = h("ul", { class: "facet-found", "aria-live": "polite" });
+  let timer = null;
+  let asked = null;
+  const find = async (prefix) => {
+    if (asked) asked.abort();
+    if (!prefix) { list.replaceChildren(); return; }
+    asked = new AbortController();
+    try {
+      const { values } = await api.facetValues(facet, prefix, asked.signal);
+      list.replaceChildren(...(values.length ? values.map((value) => h("li", {},
+        link(withFilter(state, facet, value.key, true), { class: "facet-found-value", "data-key": value.key },
+          h("span", { class: "facet-name" }, value.name), h("span", { class: "count" }, formatNumber(value.count)))))
+        : [h("li", { class: "muted" }, "لا قيم تبدأ بهذا.")]));
+    } catch (error) {
+      if (error.name !== "AbortError") list.replaceChildren(h("li", { class: "muted" }, "تعذّر البحث في القيم."));
+    }
+  };
+  const input = h("input", {
+    type: "search", class: "facet-search", placeholder: `ابحث في ${FACET_LABELS[facet]}…`,
+    "aria-label": `ابحث في قيم ${FACET_LABELS[facet]}`, autocomplete: "off", maxlength: "100",
+    oninput: (event) => { clearTimeout(timer); timer = setTimeout(() => find(event.target.value.trim()), 200); },
+  });
+  return [input, list];
+}
+
 function facetPanel(state, result) {
   const groups = FACETS.filter((facet) => (result.facets[facet] || []).length).map((facet) =>
     h("fieldset", { class: "facet", "data-facet": facet },
       h("legend", {}, FACET_LABELS[facet]),
+      // Only a full list can hide values worth looking for.
+      result.facets[facet].length >= FACET_SIZE ? facetFinder(state, facet) : null,
       h("ul", {}, result.facets[facet].map((value) => h("li", {},
         h("label", { class: `facet-value${value.selected ? " is-selected" : ""}` },
           h("input", {
