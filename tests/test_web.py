@@ -283,6 +283,28 @@ def test_article_view_opens_with_entities(browser, site):
     assert settle(browser, before) == "results" and "article" not in query(browser)
 
 
+def test_entity_view_shows_profile_timeline_and_company(browser, site):
+    from selenium.webdriver.common.by import By
+
+    open_page(browser, site + "/?q=الهجرة&article=sample-030")
+    before = browser.current_url
+    browser.find_element(By.CSS_SELECTOR, '.entities a.entity-link[aria-label="ملف جورجيا ميلوني"]').click()
+    assert settle(browser, before) == "entity"
+    assert query(browser)["entity_type"] == ["person"] and query(browser)["entity"] == ["جورجيا ميلوني"]
+    assert browser.find_element(By.CSS_SELECTOR, "h1.entity-name").text == "جورجيا ميلوني"
+    assert browser.find_elements(By.CSS_SELECTOR, ".entity-view .bars .bar")  # the monthly timeline
+    company = [link.text for link in browser.find_elements(By.CSS_SELECTOR, ".related-entities a.entity-link")]
+    assert "أورسولا فون دير لاين" in company and "إيطاليا" in company  # both in sample-030 with her
+
+    before = browser.current_url
+    browser.find_element(By.CSS_SELECTOR, "a.all-articles").click()
+    assert settle(browser, before) == "results"
+    assert query(browser)["person"] and "sample-030" in hit_ids(browser)
+    before = browser.current_url
+    browser.back()
+    assert settle(browser, before) == "entity"
+
+
 def test_unknown_entity_says_so(browser, site):
     from selenium.webdriver.common.by import By
 
