@@ -4,9 +4,12 @@ from __future__ import annotations
 import logging
 
 from elasticsearch import ApiError, ConnectionError as EngineConnectionError, ConnectionTimeout, TransportError
+from elastic_transport import TlsError
 from flask import Flask, jsonify
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
+
+from core.engine import describe_failure, refused_credentials
 
 log = logging.getLogger("akhbar.api")
 RETRY_AFTER_SECONDS = 5
@@ -34,9 +37,17 @@ def http_error_response(error: HTTPException):
     return error_response(error.code or 500, code, error.description or error.name)
 
 
-def _engine_unavailable(reason: str):
-    return error_response(503, "engine_unavailable", "The search engine is unavailable; try again shortly.",
-                          {"reason": reason}, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+def engine_unavailable(reason: str, message: str = "The search engine is unavailable; try again shortly."):
+    return error_response(503, "engine_unavailable", message, {"reason": reason},
+                          {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def engine_failure_reason(error: BaseException) -> str:
+    """The cause a 503 names: the error's kind, or for a refused credential or an untrusted certificate what to
+    fix (never the credential itself)."""
+    if refused_credentials(error) or isinstance(error, TlsError):
+        return describe_failure(error)
+    return type(error).__name__
 
 
 class JsonErrorsApi(Api):
@@ -64,12 +75,15 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ConnectionTimeout)
     def engine_down(error):
         log.warning("engine unreachable: %s", error)
-        return _engine_unavailable(type(error).__name__)
+        return engine_unavailable(engine_failure_reason(error))
 
     @app.errorhandler(ApiError)
     def engine_error(error: ApiError):
         if error.meta.status == 429 or error.meta.status >= 500:
-            return _engine_unavailable(f"engine status {error.meta.status}")
+            return engine_unavailable(f"engine status {error.meta.status}")
+        if refused_credentials(error):
+            log.error("engine refused our credentials: %s", error.meta.status)
+            return engine_unavailable(engine_failure_reason(error))
         if error.meta.status == 404:
             return error_response(404, "not_found", "The index is not there yet: no articles have been indexed.")
         log.error("engine rejected a request we built: %s", error)
@@ -78,7 +92,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(TransportError)
     def transport_error(error):
-        return _engine_unavailable(type(error).__name__)
+        return engine_unavailable(engine_failure_reason(error))
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

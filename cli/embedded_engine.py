@@ -1,7 +1,8 @@
-"""Start, find and stop the embedded Elasticsearch node (engine/), for machines without Docker.
+"""Start, find and stop the embedded Elasticsearch cluster (engine/), for machines without Docker.
 
-The node runs as a background JVM; its pid, port and log live under AKHBAR_ENGINE_HOME so that `status` and
-`stop` find it again from another shell, and `stop` only ever signals the process it started.
+Each node runs as a background JVM of its own (so one can fail, or be restarted, alone); their pids, ports and
+logs live under AKHBAR_ENGINE_HOME so that `status` and `stop` find them again from another shell, and `stop`
+only ever signals the processes it started.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from core.settings import PROJECT_ROOT, Settings
@@ -29,15 +30,43 @@ class EngineError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class EngineState:
+class NodeState:
+    name: str
     pid: int
-    port: int
-    nodes: int
+    http_port: int
+
+
+@dataclass(frozen=True)
+class EngineState:
+    port: int  # HTTP port of node-1; node i answers on port + i - 1
+    size: int  # nodes the cluster was started with
     data: str
+    nodes: tuple[NodeState, ...]  # the living ones
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def urls(self) -> str:
+        """Every node's URL, comma-separated: what ELASTICSEARCH_URL takes for a multi-node cluster."""
+        return ",".join(f"http://127.0.0.1:{self.port + i}" for i in range(self.size))
+
+    @property
+    def pid(self) -> int:
+        return self.nodes[0].pid
+
+    def as_json(self) -> dict:
+        return {"port": self.port, "size": self.size, "data": self.data,
+                "nodes": [node.__dict__ for node in self.nodes]}
+
+    @classmethod
+    def from_json(cls, raw: dict) -> "EngineState":
+        if isinstance(raw.get("nodes"), int):  # written before nodes had processes of their own: one JVM
+            size = raw["nodes"]
+            nodes = [NodeState(f"node-{i + 1}", raw["pid"], raw["port"] + i) for i in range(size)]
+            return cls(raw["port"], size, raw["data"], tuple(nodes))
+        return cls(raw["port"], raw["size"], raw["data"], tuple(NodeState(**node) for node in raw["nodes"]))
 
 
 class EmbeddedEngine:
@@ -75,15 +104,19 @@ class EmbeddedEngine:
 
     # -- state ---------------------------------------------------------------------------------------------
     def state(self) -> EngineState | None:
-        """The engine this project started, if its process is still alive."""
+        """The engine this project started, with its nodes whose processes are still alive (None if none is)."""
         try:
-            state = EngineState(**json.loads(self.state_file.read_text()))
-        except (OSError, ValueError, TypeError):
+            state = EngineState.from_json(json.loads(self.state_file.read_text()))
+        except (OSError, ValueError, TypeError, KeyError):
             return None
-        if not _is_our_process(state.pid):
-            self.state_file.unlink(missing_ok=True)  # stale: the process is gone or the pid was reused
+        living = tuple(node for node in state.nodes if _is_our_process(node.pid))
+        if not living:
+            self.state_file.unlink(missing_ok=True)  # stale: the processes are gone or the pids were reused
             return None
-        return state
+        return replace(state, nodes=living)
+
+    def node_log(self, index: int) -> Path:
+        return self.log_file if index == 1 else self.home / f"engine-node-{index}.log"
 
     def health(self, url: str) -> dict | None:
         try:
@@ -94,68 +127,88 @@ class EmbeddedEngine:
 
     # -- commands ------------------------------------------------------------------------------------------
     def start(self, *, port: int, data: Path | None = None, nodes: int = 1) -> tuple[EngineState, bool]:
-        """Start the node and wait for a yellow cluster. Returns (state, started_now)."""
+        """Start the cluster, each node its own JVM, and wait for it to be at least yellow with all its nodes.
+        A cluster of ours already running is returned as it is, after restarting any of its nodes that died.
+        Returns (state, started_now)."""
         running = self.state()
         if running is not None:
-            return running, False
-        if _port_in_use(port):
+            if len(running.nodes) >= running.size:
+                return running, False
+            return self._launch(running, [i for i in range(1, running.size + 1)
+                                          if f"node-{i}" not in {n.name for n in running.nodes}]), True
+        taken = [p for i in range(nodes) for p in (port + i, port + 100 + i) if _port_in_use(p)]
+        if taken:
             raise EngineError(
-                f"port {port} is already in use by another program. Stop it, choose another port "
+                f"port {taken[0]} is already in use by another program. Stop it, choose another port "
                 f"(--port or AKHBAR_ENGINE_PORT), or point ELASTICSEARCH_URL at it if it is an Elasticsearch."
             )
-        classpath = self.classpath()
         data_dir = (data or self.home / "data").resolve()
-        data_dir.mkdir(parents=True, exist_ok=True)
+        fresh = EngineState(port=port, size=nodes, data=str(data_dir), nodes=())
+        return self._launch(fresh, list(range(1, nodes + 1))), True
+
+    def _launch(self, state: EngineState, indices: list[int]) -> EngineState:
+        classpath = self.classpath()
+        Path(state.data).mkdir(parents=True, exist_ok=True)
         self.home.mkdir(parents=True, exist_ok=True)
         heap = self.settings.engine_heap
-        command = [
-            "java", f"-Xms{heap}", f"-Xmx{heap}", "-XX:+UseG1GC", "-Djava.awt.headless=true",
-            "-Dfile.encoding=UTF-8", "-Dlog4j2.disable.jmx=true", "-cp", classpath, MAIN_CLASS,
-            "-basePath", str(data_dir), "-numOfNode", str(nodes), "-baseHttpPort", str(port),
-            "-clusterName", CLUSTER_NAME,
-        ]
-        with open(self.log_file, "ab") as log:
-            process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
-            )
-        state = EngineState(pid=process.pid, port=port, nodes=nodes, data=str(data_dir))
-        self.state_file.write_text(json.dumps(state.__dict__))
+        processes = {}
+        for index in indices:
+            command = [
+                "java", f"-Xms{heap}", f"-Xmx{heap}", "-XX:+UseG1GC", "-Djava.awt.headless=true",
+                "-Dfile.encoding=UTF-8", "-Dlog4j2.disable.jmx=true", "-cp", classpath, MAIN_CLASS,
+                "-basePath", state.data, "-numOfNode", str(state.size), "-baseHttpPort", str(state.port),
+                "-clusterName", CLUSTER_NAME, "-node", str(index),
+            ]
+            with open(self.node_log(index), "ab") as log:
+                processes[index] = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
+                                                    stdin=subprocess.DEVNULL, start_new_session=True)
+        started = tuple(NodeState(f"node-{i}", processes[i].pid, state.port + i - 1) for i in indices)
+        state = replace(state, nodes=tuple(sorted(state.nodes + started, key=lambda n: n.http_port)))
+        self.state_file.write_text(json.dumps(state.as_json()))
         deadline = time.monotonic() + self.settings.engine_start_timeout
         while time.monotonic() < deadline:
-            if process.poll() is not None:
-                self.state_file.unlink(missing_ok=True)
-                raise EngineError(f"the engine exited with code {process.returncode}.\n{self.log_tail()}")
-            health = self.health(state.url)
-            if health and health.get("status") in ("yellow", "green") and health.get("number_of_nodes") == nodes:
-                return state, True
+            for index, process in processes.items():
+                if process.poll() is not None:
+                    self.stop()
+                    raise EngineError(f"node-{index} exited with code {process.returncode}.\n"
+                                      f"{self.log_tail(index=index)}")
+            health = self.health(f"http://127.0.0.1:{started[0].http_port}")
+            if health and health.get("status") in ("yellow", "green") and \
+                    health.get("number_of_nodes") == state.size:
+                return state
             time.sleep(0.5)
         self.stop()
         raise EngineError(
-            f"the engine did not reach yellow within {self.settings.engine_start_timeout:.0f}s "
-            f"(AKHBAR_ENGINE_START_TIMEOUT).\n{self.log_tail()}"
+            f"the engine did not reach yellow with {state.size} node(s) within "
+            f"{self.settings.engine_start_timeout:.0f}s (AKHBAR_ENGINE_START_TIMEOUT).\n{self.log_tail()}"
         )
 
     def stop(self, timeout: float = 30.0) -> EngineState | None:
+        """Stop every living node of ours: SIGTERM (the JVM's shutdown hook closes the node), then SIGKILL."""
         state = self.state()
         if state is None:
             return None
-        os.killpg(state.pid, signal.SIGTERM)  # the JVM's shutdown hook closes the nodes cleanly
+        pids = sorted({node.pid for node in state.nodes})
+        for pid in pids:
+            os.killpg(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and _is_our_process(state.pid):
+        while time.monotonic() < deadline and any(_is_our_process(pid) for pid in pids):
             time.sleep(0.2)
-        if _is_our_process(state.pid):
-            os.killpg(state.pid, signal.SIGKILL)
-            while _is_our_process(state.pid):
-                time.sleep(0.1)
+        for pid in pids:
+            if _is_our_process(pid):
+                os.killpg(pid, signal.SIGKILL)
+                while _is_our_process(pid):
+                    time.sleep(0.1)
         self.state_file.unlink(missing_ok=True)
         return state
 
-    def log_tail(self, lines: int = 25) -> str:
+    def log_tail(self, lines: int = 25, *, index: int = 1) -> str:
+        log = self.node_log(index)
         try:
-            text = self.log_file.read_text(errors="replace").splitlines()
+            text = log.read_text(errors="replace").splitlines()
         except OSError:
             return "(no engine log)"
-        return f"last lines of {self.log_file}:\n" + "\n".join(text[-lines:])
+        return f"last lines of {log}:\n" + "\n".join(text[-lines:])
 
 
 def _is_our_process(pid: int) -> bool:

@@ -18,9 +18,15 @@ def _load(name: str) -> dict:
         return json.load(handle)
 
 
-def index_definition(name: str = "articles") -> dict:
-    """A fresh copy of {"settings": ..., "mappings": ...}; callers may adjust it for a bulk build."""
-    return copy.deepcopy(_load(name))
+def index_definition(name: str = "articles", *, shards: int | None = None, replicas: int | None = None) -> dict:
+    """A fresh copy of {"settings": ..., "mappings": ...}, shaped by AKHBAR_INDEX_SHARDS / _REPLICAS when given;
+    callers may adjust it for a bulk build."""
+    definition = copy.deepcopy(_load(name))
+    if shards is not None:
+        definition["settings"]["number_of_shards"] = shards
+    if replicas is not None:
+        definition["settings"]["number_of_replicas"] = replicas
+    return definition
 
 
 def versioned_index_name(alias: str, now: datetime | None = None) -> str:

@@ -68,6 +68,12 @@ class Settings:
         return self.elasticsearch_url or f"http://127.0.0.1:{self.engine_port}"
 
     @property
+    def index_shape(self) -> dict:
+        """Shards and replicas for new indices, where set (the rest comes from mappings/)."""
+        shape = {"shards": self.index_shards, "replicas": self.index_replicas}
+        return {key: value for key, value in shape.items() if value is not None}
+
+    @property
     def engine_hosts(self) -> list[str]:
         """ELASTICSEARCH_URL may list several nodes of one cluster, comma-separated."""
         return [host.strip() for host in self.engine_url.split(",") if host.strip()]

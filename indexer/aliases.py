@@ -12,25 +12,28 @@ def current_indices(es: Elasticsearch, alias: str) -> list[str]:
     return sorted(es.indices.get_alias(name=alias))
 
 
-def ensure_index(es: Elasticsearch, alias: str, definition_name: str = "articles") -> str:
-    """The index behind `alias`, creating the first versioned one if there is none."""
+def ensure_index(es: Elasticsearch, alias: str, definition_name: str = "articles", *,
+                 shape: dict | None = None) -> str:
+    """The index behind `alias`, creating the first versioned one if there is none (`shape`: shards and
+    replicas for `index_definition`)."""
     existing = current_indices(es, alias)
     if existing:
         return existing[-1]
     if es.indices.exists(index=alias):
         raise RuntimeError(f"`{alias}` is a concrete index, not an alias; rename or delete it first")
     name = versioned_index_name(alias)
-    definition = index_definition(definition_name)
+    definition = index_definition(definition_name, **(shape or {}))
     definition["aliases"] = {alias: {"is_write_index": True}}
     es.indices.create(index=name, **definition)
     es.cluster.health(index=name, wait_for_status="yellow", timeout="60s")
     return name
 
 
-def create_build_index(es: Elasticsearch, alias: str, definition_name: str = "articles") -> tuple[str, dict]:
+def create_build_index(es: Elasticsearch, alias: str, definition_name: str = "articles", *,
+                       shape: dict | None = None) -> tuple[str, dict]:
     """A new, not-yet-aliased index tuned for loading; returns its name and the settings to restore."""
     name = versioned_index_name(alias)
-    definition = index_definition(definition_name)
+    definition = index_definition(definition_name, **(shape or {}))
     final = {"number_of_replicas": definition["settings"].get("number_of_replicas", 0), "refresh_interval": "1s"}
     definition["settings"] = {**definition["settings"], "number_of_replicas": 0, "refresh_interval": "-1"}
     es.indices.create(index=name, **definition)

@@ -46,10 +46,11 @@ def write_records(es: Elasticsearch, settings: Settings, records: Iterable[RawRe
     """Records (articles and retractions) through the pipeline into the index behind the alias: the one way in
     for files, `akhbar delete` and the ingest API. `options` go to pipeline.run."""
     outages = outages or Outages(settings.engine_wait)
-    outages.call("preparing the index", aliases.ensure_index, es, settings.index_alias)
+    outages.call("preparing the index", aliases.ensure_index, es, settings.index_alias,
+                 shape=settings.index_shape)
     return run(es, settings.index_alias, records, rejects,
                workers=settings.index_workers if workers is None else workers,
-               chunk_bytes=settings.bulk_chunk_bytes, tombstones=Tombstones(es, settings.index_alias),
+               chunk_bytes=settings.bulk_chunk_bytes, tombstones=Tombstones(es, settings.index_alias, outages.call),
                outages=outages, **options)
 
 
@@ -87,8 +88,9 @@ def reindex(es: Elasticsearch, settings: Settings, paths: list[Path] | None = No
         raise RuntimeError(f"nothing to reindex: no paths given and no index behind `{alias}`")
     curation = settings_curation(settings)
     records = read_all(paths, fmt) if paths else stored_records(es, alias)
-    new_index, final_settings = outages.call("creating the new index", aliases.create_build_index, es, alias)
-    tombstones = Tombstones(es, alias)
+    new_index, final_settings = outages.call("creating the new index", aliases.create_build_index, es, alias,
+                                             shape=settings.index_shape)
+    tombstones = Tombstones(es, alias, outages.call)
     started = datetime.now(timezone.utc)
     try:
         with Rejects(rejects_path) as rejects:

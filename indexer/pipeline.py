@@ -277,7 +277,7 @@ def run(es: Elasticsearch, index: str, records: Iterable[RawRecord], rejects: Re
     outages = outages or Outages(120.0)
     started = time.perf_counter()
     origins = _Origins()
-    tombstones = tombstones or Tombstones(es, index)
+    tombstones = tombstones or Tombstones(es, index, outages.call)
     retracted: dict[str, dict] = {}  # id -> the tombstone to write for it
     lifting: set[str] = set()  # re-published ids whose tombstone goes once the article lands
 

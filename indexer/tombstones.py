@@ -23,17 +23,25 @@ def tombstones_index(alias: str) -> str:
     return f"{alias}-tombstones"
 
 
+def _direct(what: str, fn, *args, **kwargs):
+    return fn(*args, **kwargs)
+
+
 class Tombstones:
-    def __init__(self, es: Elasticsearch, alias: str):
+    def __init__(self, es: Elasticsearch, alias: str, call=_direct):
+        """`call(what, fn, …)` runs each engine call: an indexer run passes `Outages.call` to ride out outages."""
         self.es = es
+        self.call = call
         self.index = tombstones_index(alias)
-        self._exists = bool(es.indices.exists(index=self.index))
+        self._exists = bool(call("looking for tombstones", es.indices.exists, index=self.index))
 
     def ensure(self) -> None:
         if self._exists:
             return
-        self.es.options(ignore_status=400).indices.create(index=self.index, **index_definition("tombstones"))
-        self.es.cluster.health(index=self.index, wait_for_status="yellow", timeout="60s")
+        self.call("creating the tombstones index", self.es.options(ignore_status=400).indices.create,
+                  index=self.index, **index_definition("tombstones"))
+        self.call("creating the tombstones index", self.es.cluster.health, index=self.index,
+                  wait_for_status="yellow", timeout="60s")
         self._exists = True
 
     def find(self, ids: Iterable[str]) -> dict[str, dict]:
@@ -43,7 +51,8 @@ class Tombstones:
             return {}
         found = {}
         for start in range(0, len(wanted), MGET_IDS):
-            response = self.es.mget(index=self.index, ids=wanted[start:start + MGET_IDS])
+            response = self.call("checking tombstones", self.es.mget, index=self.index,
+                                 ids=wanted[start:start + MGET_IDS])
             found.update({doc["_id"]: doc["_source"] for doc in response["docs"] if doc.get("found")})
         return found
 

@@ -5,7 +5,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api import context
-from api.errors import error_response, RETRY_AFTER_SECONDS
+from api.errors import engine_failure_reason, engine_unavailable
 from api.schemas import Health
 
 blp = Blueprint("health", __name__, description="Service health")
@@ -17,13 +17,13 @@ class HealthCheck(MethodView):
     @blp.alt_response(503, description="engine unreachable")
     def get(self):
         """Service and engine status."""
-        es = context.es()
+        # One try per listed node: with several, a dead one is passed over, not reported as the cluster.
+        es = context.es().options(request_timeout=2, max_retries=len(context.settings().engine_hosts) - 1)
         try:
-            health = es.options(request_timeout=2, max_retries=0).cluster.health().body
+            health = es.cluster.health().body
         except Exception as error:  # noqa: BLE001 - any failure means unhealthy, reported as such
-            return error_response(503, "engine_unavailable", "The search engine is unavailable.",
-                                  {"reason": type(error).__name__}, {"Retry-After": str(RETRY_AFTER_SECONDS)})
-        alias_ok = es.options(request_timeout=2, max_retries=0).indices.exists_alias(
+            return engine_unavailable(engine_failure_reason(error), "The search engine is unavailable.")
+        alias_ok = es.indices.exists_alias(
             name=context.settings().index_alias).body
         return {"status": "ok" if health["status"] in ("green", "yellow") else "degraded",
                 "engine": {"cluster": health["cluster_name"], "status": health["status"],

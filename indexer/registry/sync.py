@@ -205,7 +205,7 @@ def sync(es: Elasticsearch, settings: Settings, curation: Curation, *, index: st
              "curation": curation.path, "mapping": _encode(mapping),
              "displays": {extracted_key(t, k): name for (t, k), name in displays.items()}}
     if old_state is None or new_registry:
-        build, final_settings = aliases.create_build_index(es, registry_alias, "entities")
+        build, final_settings = aliases.create_build_index(es, registry_alias, "entities", shape=settings.index_shape)
         try:
             registry.write(es, build, documents, state)
             aliases.publish(es, registry_alias, build, final_settings)

@@ -15,9 +15,11 @@ import org.elasticsearch.node.Node;
 import org.elasticsearch.transport.netty4.Netty4Plugin;
 
 /**
- * Starts one or more real Elasticsearch nodes in this JVM and keeps them running until the process is told to stop.
+ * Starts real Elasticsearch nodes of one cluster and keeps them running until the process is told to stop.
  *
- * Arguments follow the cluster runner's: {@code -basePath DIR -numOfNode N -baseHttpPort P -clusterName NAME}.
+ * Arguments follow the cluster runner's: {@code -basePath DIR -numOfNode N -baseHttpPort P -clusterName NAME},
+ * plus {@code -node I}: run only node I of the N (a cluster whose nodes are separate processes, so that one can
+ * fail alone); without it all N run in this JVM.
  * Node i (from 1) listens for HTTP on P + i - 1 and for transport on P + 100 + i - 1, all on loopback.
  */
 public final class EngineMain {
@@ -27,12 +29,14 @@ public final class EngineMain {
         int numOfNode = 1;
         int baseHttpPort = 9200;
         String clusterName = "akhbar-local";
+        int onlyNode = 0;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "-basePath" -> basePath = Path.of(args[i + 1]);
                 case "-numOfNode" -> numOfNode = Integer.parseInt(args[i + 1]);
                 case "-baseHttpPort" -> baseHttpPort = Integer.parseInt(args[i + 1]);
                 case "-clusterName" -> clusterName = args[i + 1];
+                case "-node" -> onlyNode = Integer.parseInt(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -46,6 +50,9 @@ public final class EngineMain {
 
         List<Node> nodes = new ArrayList<>();
         for (int i = 0; i < numOfNode; i++) {
+            if (onlyNode > 0 && i + 1 != onlyNode) {
+                continue;
+            }
             String nodeName = "node-" + (i + 1);
             Path home = basePath.resolve(nodeName).toAbsolutePath();
             Files.createDirectories(home.resolve("config"));
@@ -86,7 +93,8 @@ public final class EngineMain {
         for (Node node : nodes) {
             node.start();
         }
-        System.out.println("akhbar-engine: " + numOfNode + " node(s) started, http://127.0.0.1:" + baseHttpPort);
+        System.out.println("akhbar-engine: " + nodes.size() + " node(s) of " + numOfNode + " started, cluster "
+            + clusterName + ", first HTTP port " + baseHttpPort);
         stopped.await();
     }
 }
