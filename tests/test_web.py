@@ -242,6 +242,17 @@ def test_histogram_bar_selects_a_date_range(browser, site):
     settle(browser, before)
     assert query(browser)["date_to"] == ["2026-10-26"] and total(browser) == 3
 
+    # By keyboard: the bars are one tab stop (the latest), Home goes to the first, Enter picks it.
+    open_page(browser, site + "/?source=amn")
+    stop = browser.find_elements(By.CSS_SELECTOR, ".histogram button.bar[tabindex='0']")
+    assert [bar.get_attribute("data-date") for bar in stop] == ["2026-10-31"]
+    stop[0].send_keys(Keys.HOME)
+    assert browser.switch_to.active_element.get_attribute("data-date") == "2026-10-24"
+    before = browser.current_url
+    browser.switch_to.active_element.send_keys(Keys.ENTER)
+    settle(browser, before)
+    assert query(browser)["date_from"] == ["2026-10-24"] and total(browser) == 1
+
 
 def test_sort_and_pagination(browser, site):
     from selenium.webdriver.common.by import By

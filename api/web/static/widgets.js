@@ -105,6 +105,23 @@ export function fillGaps(buckets, interval, limit = 400) {
   return filled.length < limit ? filled : buckets;
 }
 
+// One tab stop for all the bars (the selected one, else the latest); the arrow keys move between them.
+function rovingFocus(items, current) {
+  const start = current >= 0 ? current : items.length - 1;
+  items.forEach((item, index) => {
+    item.tabIndex = index === start ? 0 : -1;
+    item.addEventListener("keydown", (event) => {
+      const step = { ArrowLeft: -1, ArrowRight: 1, Home: -index, End: items.length - 1 - index }[event.key];
+      if (step === undefined) return;
+      event.preventDefault();
+      const next = items[Math.min(items.length - 1, Math.max(0, index + step))];
+      item.tabIndex = -1;
+      next.tabIndex = 0;
+      next.focus();
+    });
+  });
+}
+
 // Counts over time as small bars. With onPick, each bar is a button (shift-click extends the range).
 export function bars(sparse, interval, { selected = () => false, onPick = null, label = "عدد المقالات" } = {}) {
   const buckets = fillGaps(sparse, interval);
@@ -120,6 +137,7 @@ export function bars(sparse, interval, { selected = () => false, onPick = null, 
     return h("button", { ...attributes, type: "button", "aria-pressed": selected(bucket) ? "true" : "false",
       onclick: (event) => onPick(bucket, event.shiftKey) }, fill);
   });
+  if (onPick) rovingFocus(items, items.findIndex((item) => item.getAttribute("aria-pressed") === "true"));
   const first = buckets[0];
   const last = buckets[buckets.length - 1];
   return h("figure", { class: "bars-figure" },
