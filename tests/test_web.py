@@ -359,6 +359,10 @@ def test_phone_width_has_no_sideways_scroll(browser, site):
         assert width[0] <= width[1]
         results = browser.find_element(By.ID, "results")
         assert results.rect["width"] > 300  # one column, not squeezed beside the filters
+        for view in ("article=sample-030", "entity_type=location&entity=ليبيا"):
+            open_page(browser, f"{site}/?q=الهجرة&{view}")
+            width = browser.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+            assert width[0] <= width[1], view
     finally:
         browser.set_window_size(1280, 900)
 
