@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 
 from api import create_app
 from indexer.jobs import index_paths
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, drop_indices
 
 pytestmark = [pytest.mark.engine, pytest.mark.browser]
 
@@ -54,7 +54,7 @@ def site(es, base_settings, tmp_path_factory):
         with served(create_app(settings)) as url:
             yield url
     finally:
-        es.indices.delete(index=",".join(es.indices.get(index=f"{settings.index_alias}-v*")))
+        drop_indices(es, settings.index_alias)
 
 
 @pytest.fixture(scope="module")
