@@ -4,6 +4,7 @@ COPY pyproject.toml README.md ./
 COPY core core
 COPY indexer indexer
 COPY api api
+COPY ingest ingest
 COPY cli cli
 COPY mappings mappings
 COPY samples samples

@@ -33,6 +33,7 @@ bench: install
 	$(BIN)/python bench/index_throughput.py
 	$(BIN)/python bench/search_latency.py
 	$(BIN)/python bench/relevance.py
+	$(BIN)/python bench/ingest.py
 
 clean:
 	rm -rf $(VENV) engine/target .akhbar .pytest_cache

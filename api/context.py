@@ -1,20 +1,12 @@
-"""Request-time access to the settings and engine client the app was built with."""
+"""Request-time access to the settings and engine client the app was built with (core/web.py, shared with the
+ingest API) and to the registry's entity names."""
 from __future__ import annotations
 
-from elasticsearch import Elasticsearch
 from flask import current_app
 
 from api.entity_names import EntityNames
 from core.fields import ENTITY_FIELDS
-from core.settings import Settings
-
-
-def settings() -> Settings:
-    return current_app.extensions["akhbar.settings"]
-
-
-def es() -> Elasticsearch:
-    return current_app.extensions["akhbar.es"]
+from core.web import es, settings  # noqa: F401
 
 
 def entity_names() -> EntityNames:

@@ -116,11 +116,6 @@ class FacetValues(Schema):
     values = fields.List(fields.Nested(FacetValue))
 
 
-class Health(Schema):
-    status = fields.String()
-    engine = fields.Dict()
-
-
 class Error(Schema):
     error = fields.String()
     message = fields.String()

@@ -92,10 +92,14 @@ def serve_command(port, host, workers):
     settings = settings_module.load()
     # The API is CPU-light and shares the machine with the engine: a worker per core (+1) with threads for I/O.
     workers = workers or (os.cpu_count() or 1) + 1
-    bind = f"{host}:{port or settings.api_port}"
+    gunicorn("api.wsgi:app", f"{host}:{port or settings.api_port}", workers=workers, threads=4, timeout=60)
+
+
+def gunicorn(app: str, bind: str, *, workers: int, threads: int, timeout: int) -> None:
+    """Replace this process with gunicorn serving `app` (threaded workers, access log on stdout)."""
     os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", str(workers),
-                               "--worker-class", "gthread", "--threads", "4", "--timeout", "60",
-                               "--access-logfile", "-", "api.wsgi:app"])
+                               "--worker-class", "gthread", "--threads", str(threads), "--timeout", str(timeout),
+                               "--access-logfile", "-", app])
 
 
 @akhbar.command("up")

@@ -1,13 +1,14 @@
 """Writes beside the input files: `akhbar delete` and the ingest API server (`akhbar serve-ingest`)."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Iterator
 
 import click
 
-from cli.commands import _engine_or_fail, report
+from cli.commands import _engine_or_fail, gunicorn, report
 from cli.main import akhbar, fail
 from core import settings as settings_module
 
@@ -47,3 +48,19 @@ def delete_command(ids, source, reason, rejects_path):
     es = _engine_or_fail(settings)
     rejects_path = rejects_path or Path(f"rejects-{settings.index_alias}.jsonl")
     report(delete_ids(es, settings, _given_ids(ids, source), reason=reason, rejects_path=rejects_path), rejects_path)
+
+
+@akhbar.command("serve-ingest")
+@click.option("--port", type=int, default=None, help="Default AKHBAR_INGEST_PORT (8001).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--workers", type=int, default=None, help="gunicorn workers, 8 threads each (default: cores).")
+def serve_ingest_command(port, host, workers):
+    """Serve the ingest API (publish, correct, retract) under gunicorn; needs AKHBAR_INGEST_KEYS[_FILE]."""
+    from ingest.app import NO_KEYS
+
+    settings = settings_module.load()
+    if not settings.ingest_keys:
+        fail(NO_KEYS)
+    # Enrichment is one batch at a time per process; the threads mostly wait for the engine's refresh.
+    gunicorn("ingest.wsgi:app", f"{host}:{port or settings.ingest_port}", workers=workers or os.cpu_count() or 1,
+             threads=8, timeout=150)

@@ -30,6 +30,19 @@ def _int(name: str, default: int) -> int:
     return _number(name, default, int)
 
 
+def _keys(name: str) -> tuple[str, ...]:
+    """Keys from NAME (comma-separated) and from the file NAME_FILE (one a line, `#` comments), in that order."""
+    keys = [k.strip() for k in os.environ.get(name, "").split(",")]
+    path = os.environ.get(f"{name}_FILE", "").strip()
+    if path:
+        try:
+            lines = Path(path).read_text(encoding="utf-8").splitlines()
+        except OSError as error:
+            raise SystemExit(f"{name}_FILE: cannot read {path} ({error.strerror})") from None
+        keys += [line.strip() for line in lines if not line.lstrip().startswith("#")]
+    return tuple(dict.fromkeys(k for k in keys if k))
+
+
 @dataclass(frozen=True)
 class Settings:
     # Engine
@@ -62,6 +75,12 @@ class Settings:
     index_replicas: int | None = None  # AKHBAR_INDEX_REPLICAS: replicas of new indices (unset: mappings/)
     # Entity registry
     curation_file: Path | None = None  # AKHBAR_CURATION_FILE: merges/hides/renames applied after every index run
+    # Keys are never shown (repr=False), so settings can be printed or logged
+    search_keys: tuple[str, ...] = field(default=(), repr=False)  # AKHBAR_SEARCH_KEYS[_FILE]: unset = open search
+    # Ingest API
+    ingest_port: int = 8001  # AKHBAR_INGEST_PORT: port `akhbar serve-ingest` binds
+    ingest_keys: tuple[str, ...] = field(default=(), repr=False)  # AKHBAR_INGEST_KEYS[_FILE]: required to serve
+    ingest_max_request_bytes: int = 16 * 1024 * 1024  # AKHBAR_INGEST_MAX_REQUEST_BYTES: larger bodies get 413
 
     @property
     def engine_url(self) -> str:
@@ -133,4 +152,8 @@ def load() -> Settings:
         index_shards=_optional_int("AKHBAR_INDEX_SHARDS"),
         index_replicas=_optional_int("AKHBAR_INDEX_REPLICAS"),
         curation_file=Path(_env("AKHBAR_CURATION_FILE", "")) if _env("AKHBAR_CURATION_FILE", "") else None,
+        search_keys=_keys("AKHBAR_SEARCH_KEYS"),
+        ingest_port=_int("AKHBAR_INGEST_PORT", 8001),
+        ingest_keys=_keys("AKHBAR_INGEST_KEYS"),
+        ingest_max_request_bytes=_int("AKHBAR_INGEST_MAX_REQUEST_BYTES", 16 * 1024 * 1024),
     )

@@ -1,7 +1,7 @@
 """Versioned indices behind an alias: create the first, build a new one offline, swap atomically."""
 from __future__ import annotations
 
-from elasticsearch import Elasticsearch
+from elasticsearch import ApiError, Elasticsearch
 
 from core.mappings import index_definition, versioned_index_name
 
@@ -24,7 +24,14 @@ def ensure_index(es: Elasticsearch, alias: str, definition_name: str = "articles
     name = versioned_index_name(alias)
     definition = index_definition(definition_name, **(shape or {}))
     definition["aliases"] = {alias: {"is_write_index": True}}
-    es.indices.create(index=name, **definition)
+    try:
+        es.indices.create(index=name, **definition)
+    except ApiError:
+        # Two writers (ingest API threads) creating the first index at once: the engine lets one win.
+        existing = current_indices(es, alias)
+        if existing:
+            return existing[-1]
+        raise
     es.cluster.health(index=name, wait_for_status="yellow", timeout="60s")
     return name
 

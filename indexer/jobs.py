@@ -54,6 +54,35 @@ def write_records(es: Elasticsearch, settings: Settings, records: Iterable[RawRe
                outages=outages, **options)
 
 
+def write_accounted(es: Elasticsearch, settings: Settings, records: Iterable[RawRecord], *, republish: bool = False,
+                    refresh: str | None = "wait_for") -> tuple[Summary, list[dict]]:
+    """Records through the one pipeline (in this process), answering for each, in input order:
+    {"position", "id", "result": "indexed" | "deleted" | "not_found" | "rejected", "reason"?}. With
+    refresh="wait_for" the answer comes once the changes are searchable."""
+    order: list[str] = []
+    outcomes: dict[str, dict] = {}
+
+    def noted(given: Iterable[RawRecord]) -> Iterator[RawRecord]:
+        for record in given:
+            order.append(record.position)
+            yield record
+
+    def written(file: str, position: str, doc_id: str, result: str) -> None:
+        outcomes[position] = {"position": position, "id": doc_id, "result": result}
+
+    rejects = Rejects(None, keep=True)
+    summary = write_records(es, settings, noted(records), rejects, workers=0, progress=False, republish=republish,
+                            refresh=refresh, written=written)
+    for entry in rejects.entries:
+        original = entry["record"]
+        given_id = original.get("id") if isinstance(original, dict) else None
+        outcome = outcomes.setdefault(entry["position"], {"position": entry["position"], "id": given_id,
+                                                          "result": "rejected"})
+        outcome["reason"] = entry["reason"]  # beside a result when only the tombstone failed
+    unanswered = {"id": None, "result": "rejected", "reason": "no answer from the engine"}
+    return summary, [outcomes.get(position) or {"position": position, **unanswered} for position in order]
+
+
 def delete_ids(es: Elasticsearch, settings: Settings, ids: Iterable[tuple[str, str, str]], *, reason: str | None = None,
                rejects_path: Path | None = None, progress: bool | None = None) -> Summary:
     """Retract articles by id: `ids` are (id, file, position) — where each was given, for the rejects file."""

@@ -41,6 +41,9 @@ READ_AHEAD_BATCHES = 32  # ~2,000 enriched articles waiting for the bulk writer:
 TOMBSTONE_CHECK_BATCH = 500  # ids looked up in the tombstones index per request
 
 _stages: list[Stage] | None = None
+# The stages keep per-process memos (and maybe a CRF tagger) not made for threads: in a threaded server (the ingest
+# API enriches in its request threads) one batch at a time per process.
+_enriching = threading.Lock()
 
 
 # Enrichment allocates many short-lived objects beside large, acyclic per-word caches; at the default threshold
@@ -77,8 +80,9 @@ def _serialize(document: dict) -> bytes:
 def load_stages() -> None:
     """Load the enrichment stages now rather than on the first article (a server's start)."""
     global _stages
-    if _stages is None:
-        _stages = default_stages()
+    with _enriching:
+        if _stages is None:
+            _stages = default_stages()
 
 
 def enrich_batch(articles: list[Article | Retraction]) -> list[tuple[str, bytes | None, str | None] | Retraction]:
@@ -87,15 +91,16 @@ def enrich_batch(articles: list[Article | Retraction]) -> list[tuple[str, bytes 
     becomes a reject, never the end of the run. Pure apart from the per-process stage objects."""
     load_stages()
     done = []
-    for article in articles:
-        if isinstance(article, Retraction):
-            done.append(article)  # nothing to enrich: it passes through in its place, so input order holds
-            continue
-        try:
-            document = build_document(enrich(article, _stages))
-            done.append((article.id, _serialize(document), None))
-        except Exception as error:  # noqa: BLE001 - reported per record, with its reason
-            done.append((article.id, None, f"enrichment failed: {type(error).__name__}: {error}"))
+    with _enriching:
+        for article in articles:
+            if isinstance(article, Retraction):
+                done.append(article)  # nothing to enrich: it passes through in its place, so input order holds
+                continue
+            try:
+                document = build_document(enrich(article, _stages))
+                done.append((article.id, _serialize(document), None))
+            except Exception as error:  # noqa: BLE001 - reported per record, with its reason
+                done.append((article.id, None, f"enrichment failed: {type(error).__name__}: {error}"))
     return done
 
 

@@ -7,11 +7,15 @@ from pathlib import Path
 
 
 class Rejects:
-    def __init__(self, path: Path | None):
+    """Counts by reason; writes each reject to `path` when given, and keeps them in `entries` when `keep` (an API
+    answer lists them)."""
+
+    def __init__(self, path: Path | None, *, keep: bool = False):
         self.path = path
         self.count = 0
         self.by_reason: dict[str, int] = {}
         self.unreadable: set[str] = set()  # input files that could not be read (whole or in part)
+        self.entries: list[dict] | None = [] if keep else None
         self._handle = open(path, "a", encoding="utf-8") if path else None
         self._lock = threading.Lock()
 
@@ -22,8 +26,10 @@ class Rejects:
                 self.unreadable.add(file)
             kind = reason.split(":")[0]
             self.by_reason[kind] = self.by_reason.get(kind, 0) + 1
+            line = {"file": file, "position": position, "reason": reason, "record": record}
+            if self.entries is not None:
+                self.entries.append(line)
             if self._handle:
-                line = {"file": file, "position": position, "reason": reason, "record": record}
                 self._handle.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
 
     def close(self) -> None:

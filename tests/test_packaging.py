@@ -25,6 +25,18 @@ def test_compose_image_matches_embedded_engine():
     assert "samples/articles.jsonl" in compose["services"]["indexer"]["command"]
 
 
+def test_compose_runs_the_ingest_api_with_a_key_from_the_environment():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    ingest = compose["services"]["ingest"]
+    assert ingest["command"][:2] == ["akhbar", "serve-ingest"] and "8001" in ingest["command"]
+    assert ingest["ports"] == ["8001:8001"] and compose["services"]["api"]["ports"] == ["8000:8000"]
+    assert ingest["depends_on"]["elasticsearch"]["condition"] == "service_healthy"
+    env = dict(item.split("=", 1) for item in ingest["environment"])
+    assert env["ELASTICSEARCH_URL"] == "http://elasticsearch:9200"
+    assert env["AKHBAR_INGEST_KEYS"].startswith("${AKHBAR_INGEST_KEYS")  # the key comes from outside, never here
+    assert "COPY ingest ingest" in (ROOT / "Dockerfile").read_text()  # the image holds the package
+
+
 def test_python_client_major_matches_engine(es):
     assert version("elasticsearch").split(".")[0] == engine_version().split(".")[0]
     assert es.cluster.health()["cluster_name"]  # and the client talks to it

@@ -14,7 +14,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Iterable, Iterator, Protocol
 
 import orjson
 
@@ -99,19 +99,30 @@ def read_json_lines(path: Path, to_input) -> Iterator[RawRecord]:
     """Records of a JSON Lines file, each object mapped into the input shape by `to_input`; where the file
     cannot be read further, one unreadable record after those read before."""
     number = 0
+
+    def numbered() -> Iterator[tuple[int, bytes]]:
+        nonlocal number
+        for number, line in open_text_lines(path):
+            yield number, line
+
     try:
         if binary_content(path):
             yield unreadable(path, "file", "binary content (a NUL byte), not JSON Lines text")
             return
-        for number, line in open_text_lines(path):
-            value, error = parse_json_line(path, number, line)
-            position = f"line {number}"
-            if error:
-                yield RawRecord(str(path), position, None, error, value)
-            else:
-                yield RawRecord(str(path), position, to_input(value), None, value)
+        yield from json_line_records(str(path), numbered(), to_input)
     except READ_ERRORS as error:
         yield unreadable(path, f"line {number + 1}" if number else "file", error)
+
+
+def json_line_records(name: str, lines: Iterable[tuple[int, bytes]], to_input) -> Iterator[RawRecord]:
+    """Records of numbered JSON lines (from a file or a request body named `name`)."""
+    for number, line in lines:
+        value, error = parse_json_line(name, number, line)
+        position = f"line {number}"
+        if error:
+            yield RawRecord(name, position, None, error, value)
+        else:
+            yield RawRecord(name, position, to_input(value), None, value)
 
 
 def first_object(path: Path) -> dict | None:
