@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from elasticsearch import Elasticsearch, helpers
+from marshmallow import ValidationError
 
 from core.settings import Settings
 from indexer import aliases
@@ -13,8 +14,9 @@ from indexer.documents import input_from_document
 from indexer.outages import Outages
 from indexer.pipeline import Summary, run
 from indexer.readers import RawRecord, read_all
+from indexer.records import is_retraction, validate_retraction
 from indexer.registry import curation as curation_file
-from indexer.registry.sync import sync
+from indexer.registry.sync import entity_refs, follow_writes, sync
 from indexer.rejects import Rejects
 from indexer.tombstones import Tombstones
 
@@ -55,10 +57,10 @@ def write_records(es: Elasticsearch, settings: Settings, records: Iterable[RawRe
 
 
 def write_accounted(es: Elasticsearch, settings: Settings, records: Iterable[RawRecord], *, republish: bool = False,
-                    refresh: str | None = "wait_for") -> tuple[Summary, list[dict]]:
+                    refresh: str | None = "wait_for", outages: Outages | None = None) -> tuple[Summary, list[dict]]:
     """Records through the one pipeline (in this process), answering for each, in input order:
     {"position", "id", "result": "indexed" | "deleted" | "not_found" | "rejected", "reason"?}. With
-    refresh="wait_for" the answer comes once the changes are searchable."""
+    refresh="wait_for" the answer comes once the changes are searchable. The registry follows (follow_writes)."""
     order: list[str] = []
     outcomes: dict[str, dict] = {}
 
@@ -70,9 +72,13 @@ def write_accounted(es: Elasticsearch, settings: Settings, records: Iterable[Raw
     def written(file: str, position: str, doc_id: str, result: str) -> None:
         outcomes[position] = {"position": position, "id": doc_id, "result": result}
 
+    records = list(records)
+    filed_under = entity_refs(es, settings.index_alias, retracted_ids(records))
     rejects = Rejects(None, keep=True)
     summary = write_records(es, settings, noted(records), rejects, workers=0, progress=False, republish=republish,
-                            refresh=refresh, written=written)
+                            refresh=refresh, written=written, outages=outages)
+    indexed = [outcome["id"] for outcome in outcomes.values() if outcome["result"] == "indexed"]
+    follow_writes(es, settings, indexed, filed_under)
     for entry in rejects.entries:
         original = entry["record"]
         given_id = original.get("id") if isinstance(original, dict) else None
@@ -83,15 +89,30 @@ def write_accounted(es: Elasticsearch, settings: Settings, records: Iterable[Raw
     return summary, [outcomes.get(position) or {"position": position, **unanswered} for position in order]
 
 
+def retracted_ids(records: list[RawRecord]) -> list[str]:
+    """The ids the retractions among `records` name (the invalid ones are left to the pipeline to reject)."""
+    ids = []
+    for record in records:
+        if record.data is not None and is_retraction(record.data):
+            try:
+                ids.append(validate_retraction(record.data).id)
+            except ValidationError:
+                continue
+    return ids
+
+
 def delete_ids(es: Elasticsearch, settings: Settings, ids: Iterable[tuple[str, str, str]], *, reason: str | None = None,
                rejects_path: Path | None = None, progress: bool | None = None) -> Summary:
-    """Retract articles by id: `ids` are (id, file, position) — where each was given, for the rejects file."""
+    """Retract articles by id: `ids` are (id, file, position) — where each was given, for the rejects file. The
+    registry's entries for the entities they were filed under follow (counts drop)."""
+    given = list(ids)
+    filed_under = entity_refs(es, settings.index_alias, [article_id for article_id, _, _ in given])
     records = (RawRecord(file, position, {"id": article_id, "deleted": True, "reason": reason}, None, article_id)
-               for article_id, file, position in ids)
+               for article_id, file, position in given)
     with Rejects(rejects_path) as rejects:
         summary = write_records(es, settings, records, rejects, workers=0, progress=progress)
     es.indices.refresh(index=settings.index_alias)
-    summary.entities = sync(es, settings, settings_curation(settings)).as_dict()  # registry counts follow
+    summary.entities = {"entities_refreshed": follow_writes(es, settings, [], filed_under)}
     return summary
 
 

@@ -6,7 +6,8 @@ from flask import Flask
 
 from core import settings as settings_module
 from core.settings import Settings
-from core.web import create_json_app, health_blueprint
+from core.web import create_json_app, engine_unavailable, health_blueprint
+from indexer.outages import EngineGone
 from indexer.pipeline import load_stages
 from indexer.records import ArticleInputSchema, RetractionSchema
 
@@ -31,6 +32,11 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:
     api.spec.components.schema("ArticleInput", schema=ArticleInputSchema)
     api.spec.components.schema("Retraction", schema=RetractionSchema)
     load_stages()  # the first article should not pay for loading the word lists
+
+    @app.errorhandler(EngineGone)
+    def engine_gone(error: EngineGone):
+        return engine_unavailable(str(error), "The engine is unavailable; part of the request may have landed. "
+                                              "Send it again: ids are stable, so nothing is duplicated.")
 
     from ingest.blueprints import articles
 

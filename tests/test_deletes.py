@@ -174,3 +174,23 @@ def test_cli_delete_from_a_file(es, indexed, tmp_path):
 
 def test_no_tombstones_index_until_a_retraction(es, indexed):
     assert not es.indices.exists(index=tombstones_index(indexed.index_alias))
+
+
+def test_registry_counts_follow_a_retraction(es, indexed):
+    """Each entity sample-030 is filed under loses one article in the registry; one it alone mentioned leaves."""
+    from core import registry
+    from indexer.registry.sync import entity_refs
+
+    alias = registry.registry_alias(indexed.index_alias)
+    refs = entity_refs(es, indexed.index_alias, ["sample-030"])
+    assert refs
+    before = {ref: registry.get_entity(es, alias, *ref)["article_count"] for ref in refs}
+    summary = delete_ids(es, indexed, [("sample-030", "test", "1")], rejects_path=None, progress=False)
+    assert summary.deleted == 1 and summary.entities["entities_refreshed"] >= len(refs)
+    for ref, count in before.items():
+        entry = es.options(ignore_status=404).get(index=alias, id=registry.entity_id(*ref))
+        if count == 1:
+            assert not entry.body.get("found"), ref  # no article mentions it any more
+        else:
+            assert entry["_source"]["article_count"] == count - 1, ref
+    assert any(count == 1 for count in before.values()) and any(count > 1 for count in before.values())

@@ -18,6 +18,7 @@ from indexer.jobs import index_paths
 from indexer.tombstones import Tombstones
 from ingest import create_app
 from ingest.app import NoKeys
+from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.engine
 
@@ -271,3 +272,40 @@ def test_concurrent_first_writes_share_one_index(settings, es):
         assert list(pool.map(publish, range(4))) == [201] * 4
     assert len(es.indices.get_alias(name=settings.index_alias)) == 1
     assert es.count(index=settings.index_alias)["count"] == 4
+
+
+def test_registry_follows_api_writes(settings, es, tmp_path):
+    """A retraction through the API drops the registry's counts; a published article is filed the way the
+    registry's mapping (here a curation that hides a name) says, at once."""
+    from core import registry
+    from indexer.registry.sync import entity_refs
+
+    curation = tmp_path / "curation.json"
+    curation.write_text(json.dumps({"hide": [{"type": "person", "names": ["فيصل بن فرحان"]}]}, ensure_ascii=False),
+                        encoding="utf-8")
+    settings = replace(settings, curation_file=curation)
+    index_paths(es, settings, [SAMPLES], progress=False)  # builds the registry, the curation applied
+    ingest = create_app(settings).test_client()
+    alias = registry.registry_alias(settings.index_alias)
+    refs = entity_refs(es, settings.index_alias, ["sample-002"])
+    before = {ref: registry.get_entity(es, alias, *ref)["article_count"] for ref in refs}
+    assert ingest.delete("/articles/sample-002", headers=AUTH).get_json()["deleted"] == 1
+    after = {ref: (registry.get_entity(es, alias, *ref) or {}).get("article_count", 0) for ref in refs}
+    assert after == {ref: count - 1 for ref, count in before.items()}
+
+    assert ingest.post("/articles", json=ARTICLE, headers=AUTH).status_code == 201
+    stored = es.get(index=settings.index_alias, id="cms-1")["_source"]
+    extracted = {(e["type"], e["key"]): e for e in stored["entities"]}
+    assert extracted[("person", "فيصل بن فرحان")].get("hidden") is True  # found, then curated away
+    filed = entity_refs(es, settings.index_alias, ["cms-1"])
+    assert ("person", "فيصل بن فرحان") not in filed and ("location", "رياض") in filed
+
+
+def test_engine_away_is_a_503(settings):
+    away = replace(settings, elasticsearch_url="http://127.0.0.1:9", engine_wait=0.5, request_timeout=2)
+    client = create_app(away).test_client()
+    started = time.monotonic()
+    response = client.post("/articles", json=ARTICLE, headers=AUTH)
+    assert response.status_code == 503 and response.get_json()["error"] == "engine_unavailable"
+    assert response.headers["Retry-After"] and time.monotonic() - started < 30
+    assert client.get("/health").status_code == 503

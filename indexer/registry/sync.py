@@ -241,3 +241,28 @@ def refresh_entities(es: Elasticsearch, settings: Settings, entities: set[Entity
     written = registry.write(es, registry_alias, documents, state, delete=gone)
     es.indices.refresh(index=registry_alias)
     return written - 1  # the state document
+
+
+def entity_refs(es: Elasticsearch, index: str, ids: list[str]) -> set[EntityRef]:
+    """(type, facet key) of every entity the articles `ids` are filed under now (those that exist)."""
+    refs: set[EntityRef] = set()
+    for start in range(0, len(ids), UPDATE_CHUNK):
+        found = es.options(ignore_status=404).mget(index=index, ids=ids[start:start + UPDATE_CHUNK],
+                                                   source=list(ENTITY_FIELDS.values()))
+        refs |= {(etype, key) for doc in found.body.get("docs", []) if doc.get("found")  # no index yet: none
+                 for etype, field_name in ENTITY_FIELDS.items() for key in doc["_source"].get(field_name) or []}
+    return refs
+
+
+def follow_writes(es: Elasticsearch, settings: Settings, indexed: list[str], retracted: set[EntityRef]) -> int:
+    """After articles are written or retracted outside an index run (the ingest API, `akhbar delete`), without a
+    whole-corpus sync: the written articles get their facet fields through the registry's current mapping (a
+    filter by any alias finds them), and the entities the retracted ones were filed under have their registry
+    entries brought up to date (counts drop; an entity no article mentions any more leaves). Entities new to the
+    corpus reach the registry at the next sync. Returns the registry entries written or removed."""
+    state = registry.read_state(es, registry.registry_alias(settings.index_alias))
+    if state is None:  # no registry yet: the first index run builds it
+        return 0
+    if indexed:
+        _update_articles(es, settings.index_alias, _decode(state.get("mapping") or {}), {"ids": {"values": indexed}})
+    return refresh_entities(es, settings, retracted)

@@ -1,6 +1,7 @@
 """POST /articles, PUT /articles/<id>, DELETE /articles/<id>: thin views over indexer.jobs.write_accounted."""
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import replace
 
@@ -11,11 +12,14 @@ from flask_smorest import Blueprint
 from core import web
 from core.web import ClientError, error_response
 from indexer.jobs import write_accounted
+from indexer.outages import Outages
 from indexer.readers import RawRecord
 from ingest.body import JSON, NDJSON, body_records
 from ingest.schemas import DeleteArgs, IngestAnswer, WriteArgs
 
 blp = Blueprint("ingest", __name__, description="Publish, correct and retract articles")
+log = logging.getLogger("akhbar.ingest")
+ENGINE_WAIT_SECONDS = 10.0
 
 MAX_ID = 512
 _ARTICLE = {"$ref": "#/components/schemas/ArticleInput"}
@@ -31,8 +35,11 @@ _TOO_LARGE = "the body is larger than AKHBAR_INGEST_MAX_REQUEST_BYTES"
 
 def _write(records: list[RawRecord], *, wait: bool, republish: bool = False, single: bool, indexed_status: int = 201):
     started = time.perf_counter()
-    summary, items = write_accounted(web.es(), web.settings(), records, republish=republish,
-                                     refresh="wait_for" if wait else None)
+    settings = web.settings()
+    # A request rides out a short engine hiccup, not the indexer's long wait: then a 503 (EngineGone, ingest/app.py).
+    outages = Outages(min(settings.engine_wait, ENGINE_WAIT_SECONDS), say=log.warning)
+    summary, items = write_accounted(web.es(), settings, records, republish=republish,
+                                     refresh="wait_for" if wait else None, outages=outages)
     answer = {"indexed": summary.indexed, "deleted": summary.deleted, "not_found": len(summary.not_found),
               "rejected": summary.rejected, "errors": summary.rejected > 0, "searchable": wait,
               "took_ms": round((time.perf_counter() - started) * 1000), "items": items}
