@@ -8,6 +8,8 @@ its words on, for prefix look-ups), "article_count", "mentions", "first_seen", "
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Iterable
 
 from elasticsearch import Elasticsearch, helpers
@@ -120,7 +122,7 @@ def write(es: Elasticsearch, index: str, entities: Iterable[dict], state: dict |
     def actions():
         for entity in entities:
             yield {"_index": index, "_id": entity_id(entity["type"], entity["key"]),
-                   "_source": {"kind": ENTITY, **entity}}
+                   "_source": {"kind": ENTITY, **entity, "digest": digest(entity)}}
         for entity_type, key in delete:
             yield {"_op_type": "delete", "_index": index, "_id": entity_id(entity_type, key)}
         if state is not None:
@@ -136,15 +138,31 @@ def write(es: Elasticsearch, index: str, entities: Iterable[dict], state: dict |
     return written
 
 
-def replace_all(es: Elasticsearch, alias: str, entities: list[dict], state: dict) -> None:
-    """Make the live registry hold exactly `entities`: write them (each stamped with the state's generation),
-    then drop the entries an older generation left."""
-    stamp = state["generation"]
-    write(es, alias, ({**entity, "generation": stamp} for entity in entities), state)
+def replace_all(es: Elasticsearch, alias: str, entities: list[dict], state: dict) -> int:
+    """Make the live registry hold exactly `entities`, writing only the entries that differ from what it holds
+    (each entry carries a digest of its content) and dropping those no longer there. Returns entries changed."""
+    held = {hit["_id"]: hit["_source"].get("digest") for hit in helpers.scan(
+        es, index=alias, _source=["digest"], size=5000, query={"query": {"term": {"kind": ENTITY}}})}
+    changed, wanted = [], set()
+    for entity in entities:
+        doc_id = entity_id(entity["type"], entity["key"])
+        wanted.add(doc_id)
+        if held.get(doc_id) != digest(entity):
+            changed.append(entity)
+    gone = [tuple(doc_id.split(":", 1)) for doc_id in held.keys() - wanted]
+    write(es, alias, changed, state, delete=gone)
     es.indices.refresh(index=alias)
-    stale = [(hit["_source"]["type"], hit["_source"]["key"]) for hit in helpers.scan(
-        es, index=alias, _source=["type", "key"], query={"query": {"bool": {
-            "filter": [{"term": {"kind": ENTITY}}], "must_not": [{"term": {"generation": stamp}}]}}})]
-    if stale:
-        write(es, alias, [], delete=stale)
-    es.indices.refresh(index=alias)
+    return len(changed) + len(gone)
+
+
+def digest(entity: dict) -> str:
+    """A fingerprint of an entry's content: an unchanged entry is not written again."""
+    content = json.dumps(entity, sort_keys=True, ensure_ascii=False).encode()
+    return hashlib.blake2b(content, digest_size=12).hexdigest()
+
+
+def all_names(es: Elasticsearch, alias: str) -> Iterable[tuple[str, str, str]]:
+    """(type, key, name) of every entity, in no particular order."""
+    for hit in helpers.scan(es, index=alias, _source=NAME_FIELDS, size=5000, query={"query": {"term": {"kind": ENTITY}}}):
+        source = hit["_source"]
+        yield source["type"], source["key"], source["name"]

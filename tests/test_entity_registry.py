@@ -14,7 +14,7 @@ from datetime import datetime
 import pytest
 from elasticsearch import helpers
 
-from api import create_app
+from api import create_app, entity_names
 from core import registry
 from core.arabic import facet_key
 from indexer import aliases
@@ -22,7 +22,7 @@ from indexer.article import Article, Entity
 from indexer.documents import build_document
 from indexer.jobs import index_paths
 from indexer.registry.curation import Curation, CurationError, load, parse
-from indexer.registry.sync import derive, refresh_entities, sync
+from indexer.registry.sync import derive, follow_writes, refresh_entities, sync
 from tests.conftest import drop_indices
 
 pytestmark = pytest.mark.engine
@@ -94,8 +94,10 @@ def api(loaded):
 
 
 @pytest.fixture
-def changing(es, test_settings):
-    """The corpus behind a test's own alias, for the tests that change it."""
+def changing(es, test_settings, monkeypatch):
+    """The corpus behind a test's own alias, for the tests that change it; the API checks the registry's
+    generation on every request (not every few seconds), so it sees each change at once."""
+    monkeypatch.setattr(entity_names, "CHECK_SECONDS", 0.0)
     load_corpus(es, test_settings, corpus_articles())
     return test_settings, create_app(test_settings).test_client()
 
@@ -296,3 +298,29 @@ def test_derive_is_exact_and_reversible():
     assert marked[0]["resolved"] == "باراك اوباما" and marked[1]["hidden"] is True
     assert derive(marked, mapping) == (marked, facets)  # idempotent
     assert derive(marked, {}) == (extracted, {"persons": ["اوباما"], "organizations": ["تويتر"], "locations": []})
+
+
+def test_containment_candidates():
+    from indexer.registry.resolution import candidates
+
+    keys = ["اوباما", "باراك اوباما", "محمد بن نايف", "محمد بن نايف بن عبدالعزيز", "نايف", "منصور هادي",
+            "عبدربه منصور هادي", "سلمان بن عبدالعزيز", "محمد بن سلمان بن عبدالعزيز", "خالد فيصل", "فيصل بن خالد",
+            "عادل جبير", "عادل بن احمد جبير"]
+    found = candidates(keys)
+    assert found["اوباما"] == ["باراك اوباما"]
+    assert found["محمد بن نايف"] == ["محمد بن نايف بن عبدالعزيز"]
+    assert found["منصور هادي"] == ["عبدربه منصور هادي"]  # the last words of the full name
+    assert found["عادل جبير"] == ["عادل بن احمد جبير"]
+    assert "نايف" not in found and "سلمان بن عبدالعزيز" not in found  # after بن: the father, not a short form
+    assert "خالد فيصل" not in found and "فيصل بن خالد" not in found  # the same words in another order
+
+
+def test_articles_written_one_by_one_follow_the_registry(es, changing):
+    loaded, api = changing
+    article = corpus_articles()[4]  # an article that says أوباما alone
+    article.id = "late-1"
+    es.index(index=loaded.index_alias, id=article.id, document=build_document(article), refresh=True)
+    assert follow_writes(es, loaded, ["late-1"], set()) >= 1
+    assert api.get("/articles/late-1").get_json()["entities"]["persons"][0]["key"] == "باراك اوباما"
+    assert "late-1" in ids(search(api, person="باراك أوباما"))
+    assert api.get("/entities/person/باراك أوباما").get_json()["article_count"] == 8

@@ -2,8 +2,9 @@
 
 Candidates come from word containment: the short form's words appear, in order, in the longer name, which
 begins with the same word (`محمد بن نايف` in `محمد بن نايف بن عبدالعزيز`, `عادل الجبير` in
-`عادل بن أحمد الجبير`) or, for one word, ends with it (`أوباما` in `باراك أوباما`). `خالد الفيصل` is no candidate
-for `فيصل بن خالد`: the order differs.
+`عادل بن أحمد الجبير`), or the short form is the longer name's last words (`أوباما` in `باراك أوباما`,
+`منصور هادي` in `عبد ربه منصور هادي`) unless those follow `بن` (`محمد بن سلمان بن عبدالعزيز` is the son of
+`سلمان بن عبدالعزيز`). `خالد الفيصل` is no candidate for `فيصل بن خالد`: the order differs.
 
 Containment alone would fold namesakes (`عبدالله بن عبدالعزيز` the king into `عبدالله بن عبدالعزيز الربيعة` the
 minister). What decides is the company each form keeps: the other entities of the articles that use it (the
@@ -31,6 +32,7 @@ SAME_ENTITY = 0.5
 MIN_ARTICLES = 2
 TIME_MARGIN = timedelta(days=7)
 AUTOMATIC_TYPES = ("person",)
+LINEAGE = frozenset({"بن", "ابن", "بنت"})  # son / daughter of (keys are normalized: ابنة is ابنه)
 
 
 @dataclass(frozen=True)
@@ -52,12 +54,13 @@ class Evidence:
 
 
 def _contains(short: list[str], full: list[str]) -> bool:
-    """Ordered word containment anchored at the first word (or, for one word, at the last)."""
+    """Ordered word containment anchored at the first word, or the last words of the full name (a surname,
+    `منصور هادي` in `عبد ربه منصور هادي`)."""
     if len(full) <= len(short):
         return False
-    if len(short) == 1:
-        return full[-1] == short[0]
-    if full[0] != short[0]:
+    if full[-len(short):] == short and full[-len(short) - 1] not in LINEAGE:  # after بن: the father's name
+        return True
+    if len(short) == 1 or full[0] != short[0]:
         return False
     rest = iter(full[1:])
     return all(word in rest for word in short[1:])
@@ -76,8 +79,10 @@ def candidates(keys: list[str]) -> dict[str, list[str]]:
             by_first_word[(words[0], word)].append(key)
     found = {}
     for key, words in split.items():
-        pool = by_last.get(words[0], []) if len(words) == 1 else by_first_word.get((words[0], words[-1]), [])
-        longer = [other for other in pool if other != key and _contains(words, split[other])]
+        pool = by_last.get(words[-1], [])
+        if len(words) > 1:
+            pool = pool + by_first_word.get((words[0], words[-1]), [])
+        longer = [other for other in dict.fromkeys(pool) if other != key and _contains(words, split[other])]
         if longer:
             found[key] = longer
     return found

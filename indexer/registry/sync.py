@@ -257,12 +257,13 @@ def entity_refs(es: Elasticsearch, index: str, ids: list[str]) -> set[EntityRef]
 def follow_writes(es: Elasticsearch, settings: Settings, indexed: list[str], retracted: set[EntityRef]) -> int:
     """After articles are written or retracted outside an index run (the ingest API, `akhbar delete`), without a
     whole-corpus sync: the written articles get their facet fields through the registry's current mapping (a
-    filter by any alias finds them), and the entities the retracted ones were filed under have their registry
-    entries brought up to date (counts drop; an entity no article mentions any more leaves). Entities new to the
-    corpus reach the registry at the next sync. Returns the registry entries written or removed."""
+    filter by any alias finds them), and the registry entries of their entities and of those the retracted ones
+    were filed under are brought up to date (counts follow; an entity no article mentions any more leaves, one
+    new to the corpus comes in as extracted: resolution waits for the next sync). Returns the registry entries
+    written or removed."""
     state = registry.read_state(es, registry.registry_alias(settings.index_alias))
     if state is None:  # no registry yet: the first index run builds it
         return 0
     if indexed:
         _update_articles(es, settings.index_alias, _decode(state.get("mapping") or {}), {"ids": {"values": indexed}})
-    return refresh_entities(es, settings, retracted)
+    return refresh_entities(es, settings, set(retracted) | entity_refs(es, settings.index_alias, indexed))
