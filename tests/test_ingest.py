@@ -197,6 +197,9 @@ def test_openapi_document_has_the_bearer_scheme(ingest):
     assert "application/x-ndjson" in spec["paths"]["/articles"]["post"]["requestBody"]["content"]
     assert spec["paths"]["/health"]["get"]["security"] == []
     assert "search" not in {tag["name"] for tag in spec.get("tags", [])}  # the search API is not here
+    docs = ingest.get("/docs")
+    assert docs.status_code == 200 and "/docs/assets/" in docs.get_data(as_text=True)  # served here, no CDN
+    assert ingest.get("/docs/assets/swagger-ui-bundle.js").status_code == 200
 
 
 def test_keys_from_env_and_file_never_shown(monkeypatch, tmp_path):
