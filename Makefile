@@ -4,7 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install up test engine-start engine-stop bench clean
+.PHONY: install up test engine-start engine-stop bench model model-cv clean
+
+# The shipped entity model and the data it is built from (ANERcorp dev file, SaudiNewsNet for the word classes).
+DATA         ?= ../shared/data
+ENTITY_GOLD  ?= $(DATA)/anercorp/anercorp-dev.conll
+UNLABELED    ?= $(DATA)/saudinewsnet/articles.jsonl.gz
+ENTITY_MODEL := indexer/enrich/entities/data/entity-model.xz
 
 install: $(STAMP)
 
@@ -34,6 +40,14 @@ bench: install
 	$(BIN)/python bench/search_latency.py
 	$(BIN)/python bench/relevance.py
 	$(BIN)/python bench/ingest.py
+
+# Rebuild the shipped entity model: deterministic (fixed seeds, fixed settings), same inputs give the same file.
+model: install
+	$(BIN)/akhbar train entities $(ENTITY_GOLD) --out $(ENTITY_MODEL) --unlabeled $(UNLABELED)
+
+# The model recipe cross-validated over the whole gold file (5 contiguous folds, two at a time).
+model-cv: install
+	nice $(BIN)/akhbar eval entities $(ENTITY_GOLD) --folds 5 --jobs 2 --unlabeled $(UNLABELED)
 
 clean:
 	rm -rf $(VENV) engine/target .akhbar .pytest_cache

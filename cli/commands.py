@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -42,7 +42,9 @@ def index_command(paths, fmt, rejects_path, republish):
     es = _engine_or_fail(settings)
     rejects_path = rejects_path or Path(f"rejects-{settings.index_alias}.jsonl")
     try:
-        summary = index_paths(es, settings, list(paths), fmt=fmt, rejects_path=rejects_path, republish=republish)
+        with _usable_entity_model():
+            summary = index_paths(es, settings, list(paths), fmt=fmt, rejects_path=rejects_path,
+                                  republish=republish)
     except CurationError as error:
         fail(f"AKHBAR_CURATION_FILE: {error}; nothing was indexed")
     report(summary, rejects_path)
@@ -62,7 +64,9 @@ def reindex_command(paths, fmt, rejects_path, keep_old):
     es = _engine_or_fail(settings)
     rejects_path = rejects_path or Path(f"rejects-{settings.index_alias}.jsonl")
     try:
-        summary = reindex(es, settings, list(paths) or None, fmt=fmt, rejects_path=rejects_path, keep_old=keep_old)
+        with _usable_entity_model():
+            summary = reindex(es, settings, list(paths) or None, fmt=fmt, rejects_path=rejects_path,
+                              keep_old=keep_old)
     except CurationError as error:
         fail(f"AKHBAR_CURATION_FILE: {error}; nothing was reindexed")
     except RuntimeError as error:
@@ -119,7 +123,8 @@ def up_command(port, no_serve):
         click.echo(f"engine {'started' if started else 'already running'} at {state.url}")
     es = _engine_or_fail(settings)
     samples = settings_module.PROJECT_ROOT / "samples" / "articles.jsonl"
-    summary = index_paths(es, settings, [samples], rejects_path=Path(f"rejects-{settings.index_alias}.jsonl"))
+    with _usable_entity_model():
+        summary = index_paths(es, settings, [samples], rejects_path=Path(f"rejects-{settings.index_alias}.jsonl"))
     click.echo(f"sample corpus: {json.dumps(summary.as_dict())}")
     if no_serve:
         return
@@ -135,14 +140,36 @@ def eval_group():
 @eval_group.command("entities")
 @click.argument("gold", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object instead of a table.")
-def eval_entities(gold, as_json):
-    """Precision, recall and F1 per type (PERS, ORG, LOC) and micro-averaged, on a CoNLL file."""
+@click.option("--folds", type=click.IntRange(2, 20), default=None,
+              help="Cross-validate instead: train a model on all folds but one, score it on that one, for each fold.")
+@click.option("--unlabeled", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="With --folds: articles to learn the word classes from (as for `akhbar train entities`).")
+@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="With --folds: folds trained at the same time, one process each.")
+def eval_entities(gold, as_json, folds, unlabeled, jobs):
+    """Precision, recall and F1 per type (PERS, ORG, LOC) and micro-averaged, on a CoNLL file: of the configured
+    extractor (AKHBAR_ENTITY_MODEL), or with --folds of the model recipe, cross-validated over the file."""
     from indexer.enrich.entities import default_extractor, extract_mentions
     from indexer.evaluation import evaluate_entities, format_table, to_json
 
-    extractor = default_extractor()
+    if folds:
+        _cross_validate(gold, folds, list(unlabeled), jobs, as_json)
+        return
+    with _usable_entity_model():
+        extractor = default_extractor()
     result = evaluate_entities(gold, lambda text: extract_mentions(text, extractor))
     click.echo(to_json(result) if as_json else format_table(result))
+
+
+def _cross_validate(gold: Path, folds: int, unlabeled: list[Path], jobs: int, as_json: bool) -> None:
+    _training_extra_or_fail()
+    from indexer.enrich.entities.training import cross_validate, format_cross_validation
+    from indexer.evaluation import read_conll
+
+    classes = _word_classes(unlabeled, quiet_stdout=as_json) if unlabeled else None
+    result = cross_validate(list(read_conll(gold)), folds, classes=classes, jobs=jobs,
+                            progress=lambda line: click.echo(line, err=True))
+    click.echo(json.dumps(result) if as_json else format_cross_validation(result))
 
 
 @eval_group.command("topics")
@@ -157,37 +184,40 @@ def eval_topics(path, label_field, as_json):
     click.echo(json.dumps(result) if as_json else format_topics(result))
 
 
-def _word_classes(paths: list[Path], extra_texts: list[str]) -> dict:
-    """Word classes from the titles and bodies of the articles in `paths` and from `extra_texts`; unreadable
-    records are counted."""
-    from indexer.enrich.entities.clusters import build_classes
-    from indexer.readers import read_all
-
-    unreadable = Counter()
-
-    def texts():
-        yield from extra_texts
-        for record in read_all(paths):
-            if record.data is None:
-                unreadable[record.error] += 1
-                continue
-            for field in ("title", "body"):
-                value = record.data.get(field)
-                if isinstance(value, str) and value:
-                    yield value
+def _word_classes(paths: list[Path], *, quiet_stdout: bool = False) -> dict:
+    """Word classes from the titles and bodies of the articles in `paths` (cached per corpus)."""
+    from indexer.enrich.entities.training import word_classes
 
     try:
-        classes = build_classes(texts())
+        classes, note = word_classes(paths, settings_module.load().cache_dir)
     except ValueError as error:
         fail(str(error))
-    skipped = ", ".join(f"{n} {reason}" for reason, n in unreadable.most_common())
-    click.echo(f"word classes for {len(classes)} words" + (f" (records not read: {skipped})" if skipped else ""))
+    click.echo(note, err=quiet_stdout)
     return classes
+
+
+def _training_extra_or_fail() -> None:
+    try:
+        import pycrfsuite  # noqa: F401
+        import sklearn  # noqa: F401
+    except ImportError:
+        fail("training needs the train extra (python-crfsuite, scikit-learn): pip install -e '.[train]'")
+
+
+@contextmanager
+def _usable_entity_model():
+    """A model file that cannot be used is one line naming it and what to do (exit 1), never a traceback."""
+    from indexer.enrich.entities.crf import ModelError
+
+    try:
+        yield
+    except ModelError as error:
+        fail(str(error))
 
 
 @akhbar.group("train")
 def train_group():
-    """Train optional statistical models (needs the `train` extra: pip install -e '.[train]')."""
+    """Train the entity model (needs the `train` extra: pip install -e '.[train]')."""
 
 
 @train_group.command("entities")
@@ -201,21 +231,15 @@ def train_group():
                    "Recommended: names the model never saw in training are then recognised by their company.")
 def train_entities(gold, out, holdout, iterations, unlabeled):
     """Train a CRF entity model on a CoNLL file; use it with AKHBAR_ENTITY_MODEL=OUT."""
-    try:
-        import pycrfsuite  # noqa: F401
-        import sklearn  # noqa: F401
-    except ImportError:
-        fail("training needs the train extra (python-crfsuite, scikit-learn): pip install -e '.[train]'")
+    _training_extra_or_fail()
     from indexer.enrich.entities import extract_mentions
     from indexer.enrich.entities.crf import CrfExtractor, train
     from indexer.evaluation import evaluate_entities, format_table, read_conll
 
     sentences = list(read_conll(gold))
     cut = len(sentences) - int(len(sentences) * holdout)
-    # The training sentences are unlabeled text too: their words get classes beside the articles' words.
-    classes = _word_classes(list(unlabeled), [" ".join(s.tokens) for s in sentences[:cut]]) if unlabeled else None
-    train(
-        [(s.tokens, s.tags) for s in sentences[:cut]], out, iterations=iterations, classes=classes)
+    classes = _word_classes(list(unlabeled)) if unlabeled else None
+    train([(s.tokens, s.tags) for s in sentences[:cut]], out, iterations=iterations, classes=classes)
     click.echo(f"model written to {out} ({cut} training sentences)")
     if cut < len(sentences):
         extractor = CrfExtractor.load(out)

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The entity model that ships in the package (`make model` rebuilds it): used unless AKHBAR_ENTITY_MODEL says else.
+SHIPPED_ENTITY_MODEL = PROJECT_ROOT / "indexer" / "enrich" / "entities" / "data" / "entity-model.xz"
 
 
 def _env(name: str, default: str) -> str:
@@ -41,6 +43,8 @@ def _keys(name: str) -> tuple[str, ...]:
             raise SystemExit(f"{name}_FILE: cannot read {path} ({error.strerror})") from None
         keys += [line.strip() for line in lines if not line.lstrip().startswith("#")]
     return tuple(dict.fromkeys(k for k in keys if k))
+def _entity_model(value: str) -> Path | None:
+    return None if value.lower() == "none" else Path(value)
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,7 @@ class Settings:
     # Indexer
     index_workers: int  # AKHBAR_INDEX_WORKERS: enrichment processes (0 = in-process)
     bulk_chunk_bytes: int  # AKHBAR_BULK_CHUNK_BYTES: bulk request size
-    entity_model: str | None  # AKHBAR_ENTITY_MODEL: a trained entity model to use beside the rules
+    entity_model: Path | None  # AKHBAR_ENTITY_MODEL: the entity model (None: the rules alone)
     # API
     api_port: int  # AKHBAR_API_PORT: port `akhbar serve` binds
     cors_origins: tuple[str, ...] = field(default_factory=tuple)  # AKHBAR_CORS_ORIGINS: comma-separated
@@ -81,6 +85,8 @@ class Settings:
     ingest_port: int = 8001  # AKHBAR_INGEST_PORT: port `akhbar serve-ingest` binds
     ingest_keys: tuple[str, ...] = field(default=(), repr=False)  # AKHBAR_INGEST_KEYS[_FILE]: required to serve
     ingest_max_request_bytes: int = 16 * 1024 * 1024  # AKHBAR_INGEST_MAX_REQUEST_BYTES: larger bodies get 413
+    # Training
+    cache_dir: Path = PROJECT_ROOT / ".akhbar" / "cache"  # AKHBAR_CACHE_DIR: word classes built from a corpus
 
     @property
     def engine_url(self) -> str:
@@ -135,9 +141,9 @@ def load() -> Settings:
         engine_start_timeout=_float("AKHBAR_ENGINE_START_TIMEOUT", 180.0),
         request_timeout=_float("AKHBAR_REQUEST_TIMEOUT", 10.0),
         index_alias=_env("AKHBAR_INDEX_ALIAS", "articles"),
-        index_workers=_int("AKHBAR_INDEX_WORKERS", min(2, os.cpu_count() or 1)),
+        index_workers=_int("AKHBAR_INDEX_WORKERS", os.cpu_count() or 1),
         bulk_chunk_bytes=_int("AKHBAR_BULK_CHUNK_BYTES", 5 * 1024 * 1024),
-        entity_model=os.environ.get("AKHBAR_ENTITY_MODEL", "").strip() or None,
+        entity_model=_entity_model(_env("AKHBAR_ENTITY_MODEL", str(SHIPPED_ENTITY_MODEL))),
         api_port=_int("AKHBAR_API_PORT", 8000),
         cors_origins=origins,
         highlight_pre=_env("AKHBAR_HIGHLIGHT_PRE", "<mark>"),
@@ -156,4 +162,5 @@ def load() -> Settings:
         ingest_port=_int("AKHBAR_INGEST_PORT", 8001),
         ingest_keys=_keys("AKHBAR_INGEST_KEYS"),
         ingest_max_request_bytes=_int("AKHBAR_INGEST_MAX_REQUEST_BYTES", 16 * 1024 * 1024),
+        cache_dir=Path(_env("AKHBAR_CACHE_DIR", str(PROJECT_ROOT / ".akhbar" / "cache"))),
     )

@@ -12,7 +12,7 @@ from core.settings import Settings
 from indexer import aliases
 from indexer.documents import input_from_document
 from indexer.outages import Outages
-from indexer.pipeline import Summary, run
+from indexer.pipeline import Summary, load_stages, run
 from indexer.readers import RawRecord, read_all
 from indexer.records import is_retraction, validate_retraction
 from indexer.registry import curation as curation_file
@@ -33,6 +33,7 @@ def index_paths(es: Elasticsearch, settings: Settings, paths: list[Path], *, fmt
     """Add, update or retract the articles of `paths` in the index behind the alias (creating the first one if
     needed), then bring their facet fields and the entity registry in line (a malformed curation file stops it
     first). `republish` lets tombstoned articles in `paths` back in and lifts their tombstones."""
+    load_stages()  # a model file that cannot be used fails here, before anything is written
     curation = settings_curation(settings)
     outages = Outages(settings.engine_wait)
     with Rejects(rejects_path) as rejects:
@@ -131,6 +132,7 @@ def reindex(es: Elasticsearch, settings: Settings, paths: list[Path] | None = No
     Searches keep hitting the old index until the swap; if the build fails, the alias never moves, the new index
     is dropped (or, with the engine gone, named for deletion), and the error carries a note saying which.
     """
+    load_stages()  # a model file that cannot be used fails here, before an index is created
     alias = settings.index_alias
     outages = Outages(settings.engine_wait)
     old = outages.call("reading the alias", aliases.current_indices, es, alias)

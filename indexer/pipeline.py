@@ -63,11 +63,10 @@ def _collecting_rarely():
 
 
 def _init_worker() -> None:
-    """A worker process's start: its stages, and a collector tuned for enrichment (no other code runs here)."""
-    global _stages
+    """A worker process's start: its stages (inherited when forked), and a collector tuned for enrichment."""
     gc.set_threshold(*_GC_THRESHOLD)
-    _stages = default_stages()
-    gc.freeze()  # the word lists and the taxonomy live as long as the worker: never scan them again
+    load_stages()
+    gc.freeze()  # the word lists, the model and the taxonomy live as long as the worker: never scan them again
 
 
 def _serialize(document: dict) -> bytes:
@@ -78,7 +77,9 @@ def _serialize(document: dict) -> bytes:
 
 
 def load_stages() -> None:
-    """Load the enrichment stages now rather than on the first article (a server's start)."""
+    """Load the enrichment stages now rather than on the first article: a server's start, and a run's parent
+    before its workers fork, so that a model file that cannot be used stops the run at once with its one-line
+    error (entities.crf.ModelError), and forked workers share the loaded model instead of each reading it."""
     global _stages
     with _enriching:
         if _stages is None:
@@ -281,6 +282,7 @@ def run(es: Elasticsearch, index: str, records: Iterable[RawRecord], rejects: Re
     the count of articles indexed so far, when it lasts too long)."""
     outages = outages or Outages(120.0)
     started = time.perf_counter()
+    load_stages()
     origins = _Origins()
     tombstones = tombstones or Tombstones(es, index, outages.call)
     retracted: dict[str, dict] = {}  # id -> the tombstone to write for it

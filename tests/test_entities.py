@@ -166,3 +166,34 @@ def test_trained_model_is_used_when_configured(tmp_path):
         [sys.executable, "-c", "from indexer.enrich.entities import default_extractor as d; print(type(d()).__name__)"],
         capture_output=True, text=True, env={**__import__("os").environ, "AKHBAR_ENTITY_MODEL": str(model)})
     assert env_result.stdout.strip() == "CrfExtractor"
+
+
+@pytest.mark.parametrize("text, expected, unwanted", [
+    # a clitic is no part of a name; a name's own first letter is no clitic
+    ("وصل الوفد إلى لبنان ثم توجه للأمم المتحدة في نيويورك", {("organization", "الأمم المتحدة")},
+     {"للأمم المتحدة", "لأمم المتحدة"}),
+    ("ونقلت وكالة فرانس برس عن مصدر مطلع أن الاجتماع انتهى", {("organization", "فرانس برس")}, {"رانس برس"}),
+    # a religious formula is no name, nor part of one; a name does not end on a link
+    ("وكان الشيخ محمد بن راشد رحمه الله قد زار المدينة", {("person", "محمد بن راشد")},
+     {"رحمه الله", "محمد بن راشد رحمه الله"}),
+    ("وقال أبو بكر رضي الله عنه إن الأمر واضح", set(), {"رضي الله", "رضي الله عنه"}),
+    # a bare title is no person or organization
+    ("وقال الرئيس إن الاجتماع مثمر وأكد الوزير ذلك", set(), {"الرئيس", "الوزير"}),
+])
+def test_facet_values_are_clean_with_the_default_model(text, expected, unwanted):
+    entities = EntityStage().entities("", text)
+    found = {(e.type, e.name) for e in entities}
+    assert expected <= found, found
+    assert not {e.name for e in entities} & unwanted, found
+
+
+def test_clean_surface_cuts_formulae_and_trailing_links():
+    from indexer.enrich.entities.canonical import clean_surface
+    from indexer.enrich.entities.lexicon import lexicon
+
+    lex = lexicon()
+    assert clean_surface("الملك عبدالله رحمه الله", lex) == "الملك عبدالله"
+    assert clean_surface("رحمه الله", lex) == ""
+    assert clean_surface("عبد الله بن", lex) == "عبد الله"
+    assert clean_surface("حسن نصر الله", lex) == "حسن نصر الله"  # a name with الله in it stays whole
+    assert clean_surface("محمد بن سلمان آل سعود", lex) == "محمد بن سلمان آل سعود"

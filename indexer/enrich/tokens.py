@@ -102,6 +102,7 @@ class Tokens(tuple):
     """The tokens of one text (a tuple of Token), with the columns that several stages scan computed once."""
 
     words: list[str]  # each token as written
+    sentence_starts: list[int]  # tokens after a sentence end (. ! ? ؟ or a line break), in order
 
     @cached_property
     def keys(self) -> list[str]:
@@ -115,12 +116,19 @@ def tokenize(text: str) -> Tokens:
     words = parts[1::2]
     tokens = list(map(_TOKENS.__getitem__, words))
     separators = parts[0:-1:2]
+    sentence_starts = []
     for i in compress(range(len(separators)), map(" ".__ne__, separators)):  # one space: the usual case
         if _gap(separators[i]):
             tokens[i] = _GAPPED[words[i]]
+            if i and _SENTENCE_END(separators[i]):
+                sentence_starts.append(i)
     result = Tokens(tokens)
     result.words = words
+    result.sentence_starts = sentence_starts
     return result
+
+
+_SENTENCE_END = re.compile(r"[.!?؟\n]").search
 
 
 def spans(text: str) -> list[tuple[int, int]]:

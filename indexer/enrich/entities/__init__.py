@@ -1,7 +1,7 @@
 """Entity extraction: persons, organizations and locations as facet values.
 
-`EntityStage` runs an extractor (rules by default; a trained model beside them when AKHBAR_ENTITY_MODEL is set)
-over the title and body, propagates names within the article and canonicalizes them into `Entity` values.
+`EntityStage` runs an extractor (the shipped CRF model, which reads the rules' decisions among its features;
+another model or the rules alone per AKHBAR_ENTITY_MODEL) over the title and body, propagates names within the article and canonicalizes them into `Entity` values.
 """
 from __future__ import annotations
 
@@ -14,15 +14,16 @@ from indexer.enrich.entities.rules import RuleExtractor
 
 
 def default_extractor() -> Extractor:
-    """The rules; a trained CRF instead when AKHBAR_ENTITY_MODEL names one (the rules then feed its features)."""
+    """The CRF model AKHBAR_ENTITY_MODEL names (by default the shipped one), or the rules alone when it is
+    `none`. Raises crf.ModelError for a model file that cannot be used: never a silent fall-back to the rules."""
     from core.settings import load
 
     model = load().entity_model
-    if model:
-        from indexer.enrich.entities.crf import CrfExtractor
+    if model is None:
+        return RuleExtractor()
+    from indexer.enrich.entities.crf import CrfExtractor
 
-        return CrfExtractor.load(model)
-    return RuleExtractor()
+    return CrfExtractor.load(model)
 
 
 def extract_mentions(text: str, extractor: Extractor) -> tuple[Tokens, list[Mention]]:

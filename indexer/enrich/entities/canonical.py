@@ -5,6 +5,8 @@
 - One key per entity (core.arabic.facet_key of its fullest form); the display is its most frequent full form.
 - No entity that is a single stop word, a title alone, or ends in a preposition; no person that is a given name
   alone, unless a full name of the same article owns it.
+- A religious formula is no part of a name: a mention ends before one (عبدالله رحمه الله → عبدالله), and a
+  name does not end on a link (عبد الله بن → عبد الله).
 """
 from __future__ import annotations
 
@@ -21,6 +23,23 @@ _KEYSET = attrgetter("keyset")
 # A mention's words keyed as tokens are (names recur across articles, so computed once per surface form).
 _surface_keys = WordMemo(phrase_keys, bound=100_000)
 _TRAILING_PREPOSITIONS = frozenset({"في", "من", "علي", "الي", "عن", "مع", "ب", "ل", "و"})
+_TRAILING_LINKS = frozenset({"بن", "بنت", "ابن", "ابو", "ابي", "ال", "عبد"})  # as phrase_keys has them
+
+
+def clean_surface(surface: str, lex: Lexicon) -> str:
+    """A mention's words before any religious formula in it, without a trailing name link ('' if none are
+    left). Most mentions have neither, and come back unchanged."""
+    words = _surface_keys[surface]
+    end = len(words)
+    for start in range(len(words)):
+        if any(words[start:start + size] in lex.formulae for size in range(1, min(5, len(words) - start) + 1)):
+            end = start
+            break
+    while end and words[end - 1] in _TRAILING_LINKS:
+        end -= 1
+    if end == len(words):
+        return surface
+    return " ".join(surface.split()[:end])
 
 
 def propagate(tokens: Tokens, mentions: list[Mention], lex: Lexicon) -> list[Mention]:
@@ -89,6 +108,8 @@ def acceptable(name: str, lex: Lexicon, key: str | None = None) -> bool:
 def to_entities(mentions: list[Mention], lex: Lexicon) -> list[Entity]:
     """Group mentions into entities: surnames fold into the fullest name that ends with them, a given name
     into the only full name that begins with it."""
+    mentions = [m if clean == m.surface else m._replace(surface=clean)
+                for m in mentions for clean in (clean_surface(m.surface, lex),) if clean]
     keyed = [(mention, facet_key(mention.surface)) for mention in mentions]
     full_names = {key for mention, key in keyed if mention.type == "person" and " " in key}
     surname_owner: dict[str, str] = {}

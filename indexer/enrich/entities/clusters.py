@@ -25,8 +25,9 @@ def word_form(token: Token) -> str:
 
 def build_classes(texts: Iterable[str], *, vocabulary: int = 80_000, contexts: int = 3_000, dims: int = 100,
                   min_count: int = 3, levels: tuple[int, ...] = LEVELS, seed: int = 0) -> dict[str, tuple[str, ...]]:
-    """word form -> its class at each level, for the `vocabulary` most frequent forms of `texts` (a small text
-    gets fewer classes: at most a quarter of its words)."""
+    """word form -> its class at each level, for the `vocabulary` most frequent forms of `texts`, most frequent
+    first (the order is the corpus evidence of which reading of a word is a word). A small text gets fewer
+    classes: at most a quarter of its words."""
     import numpy as np
     import scipy.sparse as sparse
     from sklearn.cluster import MiniBatchKMeans

@@ -1,20 +1,25 @@
-"""An optional statistical extractor: a linear-chain CRF over word features, with the rules' own decisions among
-its features (stacking), trained on CoNLL data by `akhbar train entities`.
+"""The statistical extractor: a linear-chain CRF over word features, with the rules' own decisions among its
+features (stacking), trained on CoNLL data by `akhbar train entities` (`make model` builds the shipped one).
 
-Used when AKHBAR_ENTITY_MODEL points at a trained model; the rules still canonicalize and propagate its
-mentions. Word classes learned from unlabeled news (entities.clusters) travel in the same model file. Needs the
-`train` extra (python-crfsuite; scikit-learn for the word classes). The model file holds the CRFsuite model
-itself, so using one imports nothing heavier than python-crfsuite. Model files are build output, never committed.
+On by default: the package ships a model (entities/data/entity-model.xz); AKHBAR_ENTITY_MODEL picks another or
+`none`. The rules still canonicalize and propagate its mentions. Word classes learned from unlabeled news
+(entities.clusters) travel in the same model file, an xz-compressed pickle that holds the CRFsuite model itself,
+so using one needs python-crfsuite and nothing heavier.
 """
 from __future__ import annotations
 
+import lzma
 import pickle
-from operator import itemgetter
+import re
+from functools import lru_cache
+from itertools import compress
+from operator import attrgetter, itemgetter
 from pathlib import Path
 
 from indexer.enrich.entities.base import Mention, Token, mention_surface
-from indexer.enrich.tokens import Tokens
+from indexer.enrich.tokens import Tokens, WordMemo, word_token
 from indexer.enrich.entities.clusters import LEVEL_NAMES, classes_of
+from indexer.enrich.entities.combine import reconcile
 from indexer.enrich.entities.lexicon import Lexicon, lexicon
 from indexer.enrich.entities.rules import FOREIGN_ENDINGS, RuleExtractor, is_definite
 
@@ -22,9 +27,10 @@ _BIO = {"person": "PERS", "organization": "ORG", "location": "LOC"}
 _TYPES = {v: k for k, v in _BIO.items()}
 
 
-def rule_tags(tokens: Tokens, rules: RuleExtractor) -> list[str]:
+def rule_tags(tokens: Tokens, rules: RuleExtractor, found: list[Mention] | None = None) -> list[str]:
+    """The rules' decisions as BIO tags (`found`: their mentions, when already extracted)."""
     tags = ["O"] * len(tokens)
-    for mention in rules.extract(tokens):
+    for mention in rules.extract(tokens) if found is None else found:
         label = _BIO[mention.type]
         tags[mention.first] = f"B-{label}"
         for k in range(mention.first + 1, mention.last + 1):
@@ -36,10 +42,12 @@ def _word_features(token: Token, lex: Lexicon, places, orgs, titles, person_word
                    classes) -> dict[str, str | bool]:
     norm, key = token.norm, token.key
     stem = token.readings[-1][1]  # the most stripped reading
+    readings = [reading for reading, _ in token.readings]
+    keys = token.keyset
     return {
         "key": key,
         "stem": stem,
-        "clitics": norm[:len(norm) - len(token.readings[-1][0])],
+        "clitics": norm[:len(norm) - len(readings[-1])],
         "pre1": norm[:1],
         "pre2": norm[:2],
         "pre3": norm[:3],
@@ -50,20 +58,24 @@ def _word_features(token: Token, lex: Lexicon, places, orgs, titles, person_word
         "len": str(min(len(norm), 8)),
         "article": is_definite(token),
         "foreign": norm.endswith(FOREIGN_ENDINGS),
-        "nationality": any(r in lex.nationalities for r, _ in token.readings),
-        "digit": any(c.isdigit() for c in norm),
-        "latin": any("a" <= c <= "z" for c in norm),
+        "nationality": not lex.nationalities.isdisjoint(readings),
+        "digit": _HAS_DIGIT(norm) is not None,
+        "latin": _HAS_LATIN(norm) is not None,
         "gap": token.gap,
-        "first_name": any(r in lex.first_names for r, _ in token.readings),
+        "first_name": not lex.first_names.isdisjoint(readings),
         "stop": lex.is_stop(norm),
-        "title": any(k in titles for _, k in token.readings),
-        "org_head": any(k in lex.org_heads for _, k in token.readings),
-        "speech": any(r in lex.speech_verbs for r, _ in token.readings),
-        "place_start": any(k in places for _, k in token.readings),
-        "org_start": any(k in orgs for _, k in token.readings),
-        "person_word": any(k in person_words for _, k in token.readings),  # a word of a listed public figure
+        "title": not titles.isdisjoint(keys),
+        "org_head": not lex.org_heads.isdisjoint(keys),
+        "speech": not lex.speech_verbs.isdisjoint(readings),
+        "place_start": not places.isdisjoint(keys),
+        "org_start": not orgs.isdisjoint(keys),
+        "person_word": not person_words.isdisjoint(keys),  # a word of a listed public figure
         **(dict(zip(LEVEL_NAMES, classes_of(token, classes))) if classes else {}),
     }
+
+
+_HAS_DIGIT = re.compile(r"\d").search
+_HAS_LATIN = re.compile("[a-z]").search
 
 
 def _as_strings(features: dict[str, str | bool], prefix: str = "", only: tuple[str, ...] | None = None) -> list[str]:
@@ -93,15 +105,24 @@ _RULE_ATTRIBUTES = {offset: {tag: f"{offset}:rule={tag}" if offset else f"rule={
 WORDS_CACHED = 120_000
 
 
+def sentences(tokens: Tokens) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of a text: the model tags sentence by sentence, as it was trained."""
+    bounds = [0, *tokens.sentence_starts, len(tokens)]
+    return list(zip(bounds, bounds[1:]))
+
+
 class Featurizer:
     """Token features as CRFsuite attribute strings; each word's strings are built once and reused.
 
     `known`: the attributes a trained model weighs. Others change nothing in its decisions, so they are dropped
-    before caching and tagging (an L1-trained model weighs a small part of what training saw)."""
+    before caching (an L1-trained model weighs a small part of what training saw). `remember`: keep each word's
+    strings (training); the tagger keeps each word's summed scores instead."""
 
-    def __init__(self, classes: dict[str, tuple[str, ...]] | None = None, known: frozenset[str] | None = None):
+    def __init__(self, classes: dict[str, tuple[str, ...]] | None = None, known: frozenset[str] | None = None,
+                 remember: bool = True):
         self.classes = classes
         self.known = known
+        self.remember = remember
         self.lex = lexicon()
         self.rules = RuleExtractor(self.lex)
         self.places = {p[0] for p in self.lex.locations}
@@ -112,7 +133,8 @@ class Featurizer:
         self._words: dict[tuple[str, bool], tuple[list[str], tuple[list[str], ...]]] = {}
         self._strings: dict[str, str] = {}  # one object per distinct attribute string (most are common to many)
 
-    def _word(self, token: Token):
+    def word(self, token: Token) -> tuple[list[str], tuple[list[str], ...]]:
+        """A word's own attributes, and its attributes as seen from a neighbour at each of _OFFSETS."""
         cache_key = (token.text, token.gap)
         cached = self._words.get(cache_key)
         if cached is None:
@@ -122,7 +144,7 @@ class Featurizer:
                 self._weighed(_as_strings(features, f"{offset}:", [name for name in _NEIGHBOUR + (
                     _NEAR if abs(offset) == 1 else ()) if name in features]))
                 for offset in _OFFSETS))
-            if len(self._words) < WORDS_CACHED:  # bounded: the most frequent words are met first
+            if self.remember and len(self._words) < WORDS_CACHED:  # bounded: frequent words are met first
                 self._words[cache_key] = cached
         return cached
 
@@ -133,11 +155,16 @@ class Featurizer:
         shared = self._strings
         return [shared.setdefault(a, a) for a in attributes if a in self.known]
 
-    def __call__(self, tokens: Tokens) -> list[list[str]]:
-        words = list(map(self._word, tokens))
+    def __call__(self, tokens: Tokens) -> list[list[list[str]]]:
+        """The attribute lists of each sentence's tokens (what CRFsuite trains on)."""
+        words = list(map(self.word, tokens))
         rules = rule_tags(tokens, self.rules)
+        return [self._sentence(words[start:end], rules[start:end]) for start, end in sentences(tokens)]
+
+    @staticmethod
+    def _sentence(words, rules) -> list[list[str]]:
         # For each offset, what token i sees there: (that word's view from this offset, its rule tag), aligned
-        # on i, with an edge marker beyond the text. The items are then built by list displays, in C.
+        # on i, with an edge marker beyond the sentence. The items are then built by list displays, in C.
         views = list(map(itemgetter(1), words))
         sides = []
         for index, offset in enumerate(_OFFSETS):
@@ -154,53 +181,183 @@ class Featurizer:
                 in zip(map(itemgetter(0), words), own_rules, *sides)]
 
 
-def tags_to_mentions(tokens: Tokens, tags: list[str]) -> list[Mention]:
+def tags_to_mentions(tokens: Tokens, tags: list[str], rank: dict[str, int] | None = None) -> list[Mention]:
     mentions, start, label = [], None, None
     for i, tag in enumerate([*tags, "O"]):
         prefix, _, kind = tag.partition("-")
         if start is not None and (prefix != "I" or kind != label):
-            surface = mention_surface(tokens, start, i - 1, tokens[start].readings[_reading_index(tokens[start])][0])
-            mentions.append(Mention(_TYPES[label], start, i - 1, surface))
+            reading = tokens[start].readings[_reading_index(tokens[start], rank or {})][0]
+            mentions.append(Mention(_TYPES[label], start, i - 1, mention_surface(tokens, start, i - 1, reading)))
             start, label = None, None
         if prefix == "B" or (prefix == "I" and start is None):
             start, label = i, kind
     return mentions
 
 
-def _reading_index(token: Token) -> int:
-    """Which clitic reading of a mention's first word to display: the first one a gazetteer or name list
-    knows, else the word without a leading و/ف conjunction, else the word itself."""
+def _reading_index(token: Token, rank: dict[str, int]) -> int:
+    """Which clitic reading of a mention's first word to display. A letter is taken for a clitic only on
+    evidence that the word without it is the word: the first reading a gazetteer or the given names know
+    (للأمم → الأمم), else the reading most frequent in the news the word classes were learned from (فرانس is
+    far more frequent than رانس, so its ف stays), else the word without a leading و — the conjunction, which
+    no unlisted name begins with in practice — else the word as written."""
     lex = lexicon()
     for index, (reading, key) in enumerate(token.readings):
         if (key,) in lex.locations or (key,) in lex.organizations or reading in lex.first_names:
             return index
-    if len(token.readings) > 1 and token.norm[:1] in ("و", "ف"):
+    known = [(rank[key], index) for index, (_, key) in enumerate(token.readings) if key in rank]
+    if known:
+        return min(known)[1]
+    if len(token.readings) > 1 and token.norm[:1] == "و":
         return 1
     return 0
 
 
+_GAP = attrgetter("gap")
+
+
 class CrfExtractor:
+    """Tags with the weights of a CRFsuite model, read once: each word's score per label (its own attributes, and
+    as a neighbour at each offset) is summed once per word and cached, a token's scores are then a few array
+    sums, and Viterbi runs over all the sentences of an article at once. Same decisions as CRFsuite's own
+    tagger (tests compare them), several times faster on long texts."""
+
     def __init__(self, crfsuite_model: bytes, classes: dict[str, tuple[str, ...]] | None = None):
+        import numpy as np
         import pycrfsuite
 
-        self._model = crfsuite_model  # the tagger reads this buffer in place: it must live as long as the tagger
-        self.tagger = pycrfsuite.Tagger()
-        self.tagger.open_inmemory(crfsuite_model)
-        self.featurize = Featurizer(classes, frozenset(a for a, _ in self.tagger.info().state_features))
+        tagger = pycrfsuite.Tagger()
+        tagger.open_inmemory(crfsuite_model)
+        info = tagger.info()
+        self.labels = tuple(tagger.labels())
+        self.tagger = tagger  # the reference tagger (tests); it reads crfsuite_model in place, so keep that too
+        self._model = crfsuite_model
+        column = {label: i for i, label in enumerate(self.labels)}
+        width = len(self.labels)
+        weights: dict[str, np.ndarray] = {}
+        for (attribute, label), weight in info.state_features.items():
+            weights.setdefault(attribute, np.zeros(width))[column[label]] += weight
+        self.transitions = np.zeros((width, width))  # [previous label, label]
+        for (previous, label), weight in info.transitions.items():
+            self.transitions[column[previous], column[label]] = weight
+        self._weights = weights
+        self.featurize = Featurizer(classes, frozenset(weights), remember=False)
+        self._rank = {word: i for i, word in enumerate(classes or ())}  # the classes run most frequent first
+        none = np.zeros(width)
+        self._bias = weights.get("bias", none)
+        # rule tag -> its row, and per offset (0 = the token itself) the scores each rule tag adds
+        self._rule_row = {tag: i for i, tag in enumerate(_TAGS)}
+        self._rule_scores = [np.array([weights.get(_RULE_ATTRIBUTES[offset][tag], none) for tag in _TAGS])
+                             for offset in (0, *_OFFSETS)]
+        self._edge = [weights.get(f"{offset}:edge", none) for offset in _OFFSETS]
+        self._nothing = np.zeros((1 + len(_OFFSETS), width))
+        self._value_rows = WordMemo(self._value_scores, bound=WORDS_CACHED)  # (feature name, value) -> scores
+        self._plain = WordMemo(lambda word: self._word_scores(word_token(word)), bound=WORDS_CACHED)
+        self._gapped = WordMemo(lambda word: self._word_scores(word_token(word)._replace(gap=True)),
+                                bound=WORDS_CACHED // 4)
+
+    def _word_scores(self, token: Token):
+        """(1 + len(_OFFSETS), labels): the scores a word adds to its own token, then to the token at each offset
+        from it, as that token's neighbour: the sum of what each of its feature values adds (feature values
+        recur across words, so each one's scores are looked up once)."""
+        featurize = self.featurize
+        features = _word_features(token, featurize.lex, featurize.places, featurize.orgs, featurize.titles,
+                                  featurize.person_words, featurize.classes)
+        rows = self._value_rows
+        found = [row for row in map(rows.__getitem__, features.items()) if row is not None]
+        return sum(found[1:], found[0]) if found else self._nothing
+
+    def _value_scores(self, item: tuple[str, str | bool]):
+        """What one feature value (name, value) adds to its word's token and, as a neighbour, at each offset;
+        None when the model weighs it nowhere."""
+        import numpy as np
+
+        name, value = item
+        if value is False:
+            return None
+        attribute = name if value is True else f"{name}={value}"
+        weights, none = self._weights, self._nothing[0]
+        scores = [weights.get(attribute, none)] + [
+            weights.get(f"{offset}:{attribute}", none) if name in _NEIGHBOUR or (abs(offset) == 1 and name in _NEAR)
+            else none for offset in _OFFSETS]
+        return np.array(scores) if any(row is not none for row in scores) else None
 
     @classmethod
     def load(cls, path: str | Path) -> "CrfExtractor":
-        with open(path, "rb") as handle:
-            saved = pickle.load(handle)
-        if not isinstance(saved, dict) or saved.get("format") != MODEL_FORMAT:
-            raise ValueError(f"{path} is not an entity model of this version: train it again with "
-                             "`akhbar train entities`")
-        return cls(saved["crfsuite"], saved["classes"])
+        """The model of the file at `path`, loaded once per process; ModelError (one line naming the file and
+        what to do) when it is missing, unreadable or from another version."""
+        path = Path(path).resolve()
+        try:
+            stamp = path.stat().st_mtime_ns
+        except OSError as error:
+            reason = (error.strerror or type(error).__name__).lower()
+            raise ModelError(f"entity model {path}: {reason}; {_REMEDY}") from None
+        return _loaded(path, stamp)
+
+    def scores(self, tokens: Tokens, rule_mentions: list[Mention] | None = None):
+        """(tokens, labels): each token's score per label, its neighbours taken within its sentence."""
+        import numpy as np
+
+        count = len(tokens)
+        rows = list(map(self._plain.__getitem__, tokens.words))
+        for i in compress(range(count), map(_GAP, tokens)):
+            rows[i] = self._gapped[tokens.words[i]]
+        words = np.array(rows)
+        tags = rule_tags(tokens, self.featurize.rules, rule_mentions)
+        rules = np.fromiter(map(self._rule_row.__getitem__, tags), int, count)
+        bounds = sentences(tokens)
+        lengths = np.array([end - start for start, end in bounds])
+        first = np.repeat([start for start, _ in bounds], lengths)
+        end = np.repeat([end for _, end in bounds], lengths)
+        position = np.arange(count)
+        total = words[:, 0] + self._bias + self._rule_scores[0][rules]
+        for index, offset in enumerate(_OFFSETS, start=1):
+            seen = position + offset
+            inside = (seen >= first) & (seen < end)
+            seen = np.clip(seen, 0, count - 1)
+            total += np.where(inside[:, None], words[seen, index] + self._rule_scores[index][rules[seen]],
+                              self._edge[index - 1])
+        return total
+
+    def tag(self, tokens: Tokens, rule_mentions: list[Mention] | None = None) -> list[str]:
+        """The best label sequence of each sentence (Viterbi, all sentences of the text in step)."""
+        import numpy as np
+
+        if not tokens:
+            return []
+        scores = self.scores(tokens, rule_mentions)
+        bounds = sorted(sentences(tokens), key=lambda b: b[0] - b[1])  # longest first: the active ones lead
+        lengths = np.array([end - start for start, end in bounds])
+        longest = int(lengths[0])
+        active = np.searchsorted(-lengths, -np.arange(longest), side="left")  # at step t, sentences with length > t
+        grid = np.zeros((len(bounds), longest, len(self.labels)))
+        for row, (start, end) in enumerate(bounds):
+            grid[row, :end - start] = scores[start:end]
+        best = grid[:, 0].copy()
+        back = np.zeros((longest, len(bounds), len(self.labels)), dtype=np.intp)
+        for t in range(1, longest):
+            n = active[t]
+            step = best[:n, :, None] + self.transitions  # [sentence, previous, label]
+            back[t, :n] = step.argmax(axis=1)
+            best[:n] = step.max(axis=1) + grid[:n, t]
+        path = np.zeros((len(bounds), longest), dtype=np.intp)
+        current = best.argmax(axis=1)
+        for t in range(longest - 1, 0, -1):
+            n = active[t]
+            path[:n, t] = current[:n]
+            current[:n] = back[t, np.arange(n), current[:n]]
+        path[:, 0] = current
+        tags = [None] * len(tokens)
+        labels = self.labels
+        for row, (start, end) in enumerate(bounds):
+            tags[start:end] = [labels[i] for i in path[row, :end - start]]
+        return tags
 
     def extract(self, tokens: Tokens) -> list[Mention]:
         if not tokens:
             return []
-        return tags_to_mentions(tokens, self.tagger.tag(self.featurize(tokens)))
+        rule_mentions = self.featurize.rules.extract(tokens)
+        found = tags_to_mentions(tokens, self.tag(tokens, rule_mentions), self._rank)
+        return reconcile(found, rule_mentions, tokens, self.featurize.rules)
 
 
 def aligned_tags(sentence_tokens: list[str], gold_tags: list[str], token_starts: list[int]) -> list[str]:
@@ -222,11 +379,44 @@ def aligned_tags(sentence_tokens: list[str], gold_tags: list[str], token_starts:
     return tags
 
 
-MODEL_FORMAT = 4  # {"format", "crfsuite": model bytes, "classes"}; raised when features change
+MODEL_FORMAT = 5  # xz-compressed pickle of {"format", "crfsuite": model bytes, "classes"}; raised when features change
+_REMEDY = ("rebuild it with `make model` (or `akhbar train entities`), or set AKHBAR_ENTITY_MODEL to another model "
+           "file, or to `none` for the rules alone")
 
 
-def train(sentences: list[tuple[list[str], list[str]]], out: Path, *, iterations: int = 150,
-          classes: dict[str, tuple[str, ...]] | None = None) -> None:
+class ModelError(Exception):
+    """An entity model file that cannot be used; the message is one line naming the file and what to do."""
+
+
+@lru_cache(maxsize=4)
+def _loaded(path: Path, stamp: int) -> CrfExtractor:
+    """`stamp` (the file's modification time) is part of the cache key: a rebuilt file is read again."""
+    try:
+        with lzma.open(path, "rb") as handle:
+            saved = pickle.load(handle)
+    except (OSError, lzma.LZMAError, EOFError) as error:  # unreadable, not xz data, or cut short
+        raise ModelError(f"entity model {path} cannot be read ({error or type(error).__name__}); {_REMEDY}") from None
+    except Exception as error:  # noqa: BLE001 - a damaged pickle can fail in many ways; all mean the same here
+        raise ModelError(f"entity model {path} is damaged ({type(error).__name__}); {_REMEDY}") from None
+    if not isinstance(saved, dict) or saved.get("format") != MODEL_FORMAT:
+        found = saved.get("format") if isinstance(saved, dict) else None
+        raise ModelError(f"entity model {path} is format {found}, this version reads format {MODEL_FORMAT}; "
+                         f"{_REMEDY}")
+    try:
+        return CrfExtractor(saved["crfsuite"], saved["classes"])
+    except Exception as error:  # noqa: BLE001 - CRFsuite refuses a damaged model with a bare ValueError
+        raise ModelError(f"entity model {path} holds no usable CRF model ({error}); {_REMEDY}") from None
+
+
+def write_model(out: Path, crfsuite_model: bytes, classes: dict[str, tuple[str, ...]] | None) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    payload = pickle.dumps({"format": MODEL_FORMAT, "crfsuite": crfsuite_model, "classes": classes}, protocol=5)
+    # preset 9 and no timestamps in the xz container: the same model always makes the same bytes
+    out.write_bytes(lzma.compress(payload, preset=9))
+
+
+def train(examples: list[tuple[list[str], list[str]]], out: Path, *, iterations: int = 150,
+          classes: dict[str, tuple[str, ...]] | None = None, c1: float = 0.1, c2: float = 0.1) -> None:
     """Train on (CoNLL tokens, BIO tags) sentences (L-BFGS, L1 + L2: most attributes end with no weight) and
     write the model file."""
     import tempfile
@@ -237,17 +427,17 @@ def train(sentences: list[tuple[list[str], list[str]]], out: Path, *, iterations
 
     featurize = Featurizer(classes)
     trainer = pycrfsuite.Trainer(algorithm="lbfgs", verbose=False)
-    trainer.set_params({"c1": 0.1, "c2": 0.1, "max_iterations": iterations,
+    trainer.set_params({"c1": c1, "c2": c2, "max_iterations": iterations,
                         "feature.possible_transitions": True})
-    for words, gold in sentences:
+    for words, gold in examples:
         text = " ".join(words)
         tokens = tokenize(text)
         if tokens:
-            trainer.append(featurize(tokens), aligned_tags(words, gold, [start for start, _ in spans(text)]))
+            tags = aligned_tags(words, gold, [start for start, _ in spans(text)])
+            for items, (start, end) in zip(featurize(tokens), sentences(tokens)):
+                trainer.append(items, tags[start:end])
     with tempfile.TemporaryDirectory() as scratch:
         model_path = Path(scratch) / "model.crfsuite"
         trainer.train(str(model_path))
         crfsuite_model = model_path.read_bytes()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out, "wb") as handle:
-        pickle.dump({"format": MODEL_FORMAT, "crfsuite": crfsuite_model, "classes": classes}, handle)
+    write_model(out, crfsuite_model, classes)

@@ -40,6 +40,9 @@ class Lexicon:
     nationalities: frozenset[str]
     stopwords: frozenset[str]
     maqsura_stops: frozenset[str]  # function words written with ى, as normalized (على → علي): not given names
+    # religious formulae (رحمه الله), keyed as phrases are, and their beginnings of two words or more (رضي الله
+    # of رضي الله عنه): never in a name
+    formulae: frozenset[tuple[str, ...]]
     max_phrase: int
 
     def is_stop(self, norm: str) -> bool:
@@ -69,5 +72,7 @@ def lexicon() -> Lexicon:
         stopwords=frozenset(normalize(w) for w in _lines("stopwords.txt"))
         | frozenset(match_key(normalize(w)) for w in _lines("stopwords.txt") if normalize(w).startswith("ال")),
         maqsura_stops=frozenset(normalize(w) for w in _lines("stopwords.txt") if "ى" in w),
+        formulae=frozenset(phrase[:size] for phrase in map(phrase_keys, _lines("religious_formulae.txt"))
+                           for size in range(min(2, len(phrase)), len(phrase) + 1)),
         max_phrase=max(len(k) for k in (*locations, *organizations, *persons, *titles)),
     )

@@ -63,7 +63,7 @@ _AFTER_SPEAKER = frozenset({"ان", "انه", "انها", "في", "امس", "ا�
 _HAMZA_ALEFS = "أإآ"  # an alef the article never carries: أل / إل begin a word, not an article
 
 
-def _is_link(tokens, k: int) -> bool:
+def is_link(tokens, k: int) -> bool:
     """A word that joins the parts of a name (بن، آل، أبو، فون …), or the second particle of a pair (فون دير)."""
     norm = tokens[k].norm
     if norm in _LINK_WORDS:
@@ -158,14 +158,14 @@ class RuleExtractor:
                 title_length = self._phrase_at(self._titles, key, keys, tokens, i) if cue.title else 0
                 if title_length == 1 and self.lex.titles[(key,)].startswith("ال") and not reading.startswith("ال"):
                     title_length = 0  # الصحفي is a title, صحفي an adjective (مؤتمر صحفي)
-                if title_length and self._names_facility(tokens, i):
+                if title_length and self.names_facility(tokens, i):
                     title_length = 0  # مطار الملك خالد، قاعدة الملك فهد الجوية: a facility named after a person
                 if title_length:
                     span = self._name_after(tokens, keys, i + title_length, after_title=True)
                     if span and not self._feminine_verb(tokens, i + title_length - 1, span[0]):
                         add("title", "person", *span)
                 if cue.given_name and not (i > 0 and not token.gap and (tokens[i - 1].key,) in self.lex.titles
-                                           and self._names_facility(tokens, i - 1)):
+                                           and self.names_facility(tokens, i - 1)):
                     span = self._name_after(tokens, keys, i, after_title=False)
                     if span and (span[1] > span[0] or (reading not in self.lex.common_word_names
                                                         and self._lone_name_ends(tokens, span[0]))):
@@ -435,7 +435,7 @@ class RuleExtractor:
         return word.norm.endswith("ت") or word.norm.startswith("ت")
 
     @staticmethod
-    def _names_facility(tokens, title: int) -> bool:
+    def names_facility(tokens, title: int) -> bool:
         """Whether the title at `title` follows a facility noun (مطار الملك خالد): the name is the facility's."""
         return title > 0 and not tokens[title].gap and tokens[title - 1].key in _FACILITIES
 
@@ -498,7 +498,7 @@ class RuleExtractor:
             if k > first and tokens[k].gap:
                 break
             norm = tokens[k].norm
-            if k > first and _is_link(tokens, k):
+            if k > first and is_link(tokens, k):
                 allowance += 1  # محمد بن راشد آل مكتوم: each link carries one more word
                 k += 1
                 continue
@@ -507,10 +507,10 @@ class RuleExtractor:
             surname = k > first and self._foreign_surname(tokens, keys, k)
             if not surname and not self._is_name_word(tokens, keys, k, k - first, after_title=after_title):
                 break
-            if (k > first and not surname and not _is_link(tokens, k - 1)
+            if (k > first and not surname and not is_link(tokens, k - 1)
                     and self._looks_like_verbal_noun(tokens[k])):
                 break  # فارس تزايد، صبري عقد اجتماعا: the sentence goes on after the name
-            if words >= 2 and not _is_link(tokens, k - 1) and not self._closes_name(tokens, k):
+            if words >= 2 and not is_link(tokens, k - 1) and not self._closes_name(tokens, k):
                 break  # a third word belongs to the name only where the name visibly ends (محمد شياع السوداني،)
             if k > first and self._listed_at(tokens, keys, k) and not (
                     k == first + 1 and (keys[k],) in self.lex.organizations
@@ -518,14 +518,14 @@ class RuleExtractor:
                 break  # وزير خارجية روسيا; but a company named after a family is a surname: هيلين فورد
             if k > first and is_definite(tokens[k]) and keys[k] not in _ORDINALS:
                 previous = tokens[k - 1].norm
-                compound = k - 2 >= first and _is_link(tokens, k - 2)  # عبد الكريم الخطابي
-                if is_definite(tokens[k - 1]) and not _is_link(tokens, k - 1) and not compound:
+                compound = k - 2 >= first and is_link(tokens, k - 2)  # عبد الكريم الخطابي
+                if is_definite(tokens[k - 1]) and not is_link(tokens, k - 1) and not compound:
                     break  # بشار الأسد | المجتمع الدولي: two definite words in a row leave the name
             k += 1
             if not (k - 1 == first and norm in _LINK_WORDS):
                 words += 1  # عبد ربه منصور هادي: a leading عبد / أبو is part of the next word
         last = k - 1
-        while last >= first and _is_link(tokens, last):
+        while last >= first and is_link(tokens, last):
             last -= 1  # a name does not end on بن / أبو
         if last < first:
             return None

@@ -1,0 +1,126 @@
+"""Building and selecting the entity model: word classes from a corpus (cached), training, k-fold cross-validation.
+
+Needs the `train` extra (scikit-learn for the word classes). Used by `akhbar train entities`, `make model` and
+`akhbar eval entities GOLD --folds K`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import pickle
+import statistics
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Callable, Iterator
+
+from indexer.evaluation import GOLD_TYPES, Sentence, evaluate_entities
+
+CLASSES_VERSION = 1  # raised when build_classes changes what it computes: cached classes are then rebuilt
+
+
+def corpus_texts(paths: list[Path], unreadable: Counter) -> Iterator[str]:
+    """The titles and bodies of the articles in `paths` (any input format `akhbar index` reads); records that
+    cannot be read are counted in `unreadable` by reason."""
+    from indexer.readers import read_all
+
+    for record in read_all(paths):
+        if record.data is None:
+            unreadable[record.error] += 1
+            continue
+        for field in ("title", "body"):
+            value = record.data.get(field)
+            if isinstance(value, str) and value:
+                yield value
+
+
+def word_classes(paths: list[Path], cache_dir: Path) -> tuple[dict[str, tuple[str, ...]], str]:
+    """Word classes learned from the articles in `paths`, and a line saying what was done. Built once per
+    corpus (its files' paths, sizes and modification times) and kept in `cache_dir`: cross-validation and
+    retraining reuse them."""
+    from indexer.enrich.entities.clusters import build_classes
+
+    identity = [CLASSES_VERSION] + [(str(p.resolve()), p.stat().st_size, p.stat().st_mtime_ns) for p in paths]
+    digest = hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:16]
+    cached = cache_dir / f"word-classes-{digest}.pickle"
+    if cached.exists():
+        with open(cached, "rb") as handle:
+            classes = pickle.load(handle)
+        return classes, f"word classes for {len(classes)} words (cached in {cached})"
+    unreadable: Counter = Counter()
+    classes = build_classes(corpus_texts(paths, unreadable))  # ValueError: too little text
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    scratch = cached.with_suffix(".partial")
+    with open(scratch, "wb") as handle:
+        pickle.dump(classes, handle, protocol=5)
+    scratch.replace(cached)  # never a half-written cache file under the final name
+    skipped = ", ".join(f"{n} {reason}" for reason, n in unreadable.most_common())
+    return classes, f"word classes for {len(classes)} words" + (f" (records not read: {skipped})" if skipped else "")
+
+
+# -- cross-validation ------------------------------------------------------------------------------------------
+# What every fold's process needs, set before the processes fork (the classes are not copied into each task).
+_job: dict = {}
+
+
+def folds_of(count: int, folds: int) -> list[range]:
+    """`folds` contiguous blocks of sentence positions. Contiguous, not shuffled: ANERcorp's sentences run article
+    by article, and a shuffled split would put sentences of the same article (the same names) on both sides."""
+    return [range(count * k // folds, count * (k + 1) // folds) for k in range(folds)]
+
+
+def _score_fold(k: int) -> dict:
+    from indexer.enrich.entities import extract_mentions
+    from indexer.enrich.entities.crf import CrfExtractor, train
+
+    sentences, blocks, classes, options = _job["sentences"], _job["blocks"], _job["classes"], _job["options"]
+    held_out = blocks[k]
+    training = [(s.tokens, s.tags) for i, s in enumerate(sentences) if i not in held_out]
+    with tempfile.TemporaryDirectory() as scratch:
+        model = Path(scratch) / "fold.xz"
+        train(training, model, classes=classes, **options)
+        extractor = CrfExtractor.load(model)
+        return evaluate_entities(None, lambda text: extract_mentions(text, extractor),
+                                 [sentences[i] for i in held_out])
+
+
+def cross_validate(sentences: list[Sentence], folds: int, *, classes=None, jobs: int = 1,
+                   progress: Callable[[str], None] | None = None, **options) -> dict:
+    """Train on all folds but one and score on that one, for each fold; per type (PERS, ORG, LOC, micro) the
+    mean, standard deviation, minimum and maximum of precision, recall and F1, and each fold's scores."""
+    blocks = folds_of(len(sentences), folds)
+    _job.update(sentences=sentences, blocks=blocks, classes=classes, options=options)
+    try:
+        if jobs <= 1:
+            scores = []
+            for k in range(folds):
+                scores.append(_score_fold(k))
+                if progress:
+                    progress(f"fold {k + 1}/{folds}: micro F1 {scores[-1]['micro']['f1']:.3f}")
+        else:
+            context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+            with context.Pool(min(jobs, folds)) as pool:
+                scores = pool.map(_score_fold, range(folds))
+    finally:
+        _job.clear()
+    summary = {}
+    for label in (*GOLD_TYPES, "micro"):
+        summary[label] = {}
+        for metric in ("precision", "recall", "f1"):
+            values = [fold[label][metric] for fold in scores]
+            summary[label][metric] = {"mean": round(statistics.fmean(values), 4),
+                                      "sd": round(statistics.stdev(values), 4) if len(values) > 1 else 0.0,
+                                      "min": min(values), "max": max(values)}
+    return {"folds": folds, "sentences": len(sentences), "summary": summary, "per_fold": scores}
+
+
+def format_cross_validation(result: dict) -> str:
+    lines = [f"{result['folds']}-fold cross-validation over {result['sentences']} sentences (contiguous folds)",
+             f"{'type':<6} {'f1 mean':>8} {'sd':>6} {'min':>6} {'max':>6} {'precision':>9} {'recall':>7}"]
+    for label, row in result["summary"].items():
+        f1 = row["f1"]
+        lines.append(f"{label:<6} {f1['mean']:>8.3f} {f1['sd']:>6.3f} {f1['min']:>6.3f} {f1['max']:>6.3f} "
+                     f"{row['precision']['mean']:>9.3f} {row['recall']['mean']:>7.3f}")
+    return "\n".join(lines)

@@ -1,0 +1,112 @@
+"""The shipped entity model: on by default, `none` turns it off, a file that cannot be used is one clear line;
+the fast tagger decides as CRFsuite's own does; cross-validation trains per fold (no engine needed)."""
+import json
+import lzma
+import os
+import pickle
+import subprocess
+import sys
+
+import pytest
+
+from core import settings as settings_module
+from indexer.enrich.entities.crf import MODEL_FORMAT, CrfExtractor, ModelError
+from tests.conftest import FIXTURES, ROOT, SAMPLES
+
+GOLD = FIXTURES / "tiny.conll"
+
+
+def _default_extractor_in(env: dict) -> subprocess.CompletedProcess:
+    code = "from indexer.enrich.entities import default_extractor as d; print(type(d()).__name__)"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, **env})
+
+
+def test_the_shipped_model_is_the_default_and_none_turns_it_off():
+    assert settings_module.SHIPPED_ENTITY_MODEL.is_file()
+    env = {k: v for k, v in os.environ.items() if k != "AKHBAR_ENTITY_MODEL"}
+    code = "from core.settings import load; print(load().entity_model)"
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env)
+    assert shown.stdout.strip() == str(settings_module.SHIPPED_ENTITY_MODEL)
+    default = subprocess.run([sys.executable, "-c", "from indexer.enrich.entities import default_extractor as d; "
+                              "print(type(d()).__name__)"], capture_output=True, text=True, cwd=ROOT, env=env)
+    assert default.stdout.strip() == "CrfExtractor", default.stderr
+    assert _default_extractor_in({"AKHBAR_ENTITY_MODEL": "none"}).stdout.strip() == "RuleExtractor"
+
+
+def test_the_shipped_model_is_small_and_loads():
+    size = settings_module.SHIPPED_ENTITY_MODEL.stat().st_size
+    assert size <= 15 * 1024 * 1024
+    extractor = CrfExtractor.load(settings_module.SHIPPED_ENTITY_MODEL)
+    assert set(extractor.labels) >= {"O", "B-PERS", "I-PERS", "B-ORG", "I-ORG", "B-LOC", "I-LOC"}
+    assert extractor.featurize.classes  # it carries its word classes
+
+
+@pytest.fixture(scope="module")
+def broken_models(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("models")
+    not_xz = folder / "not-xz.xz"
+    not_xz.write_bytes(b"this is no model")
+    truncated = folder / "truncated.xz"
+    truncated.write_bytes(settings_module.SHIPPED_ENTITY_MODEL.read_bytes()[:5000])
+    old = folder / "old.xz"
+    old.write_bytes(lzma.compress(pickle.dumps({"format": MODEL_FORMAT - 1, "crfsuite": b"", "classes": None})))
+    bad_crf = folder / "bad-crf.xz"
+    bad_crf.write_bytes(lzma.compress(pickle.dumps({"format": MODEL_FORMAT, "crfsuite": b"garbage", "classes": None})))
+    return {"missing": folder / "missing.xz", "not_xz": not_xz, "truncated": truncated, "old": old,
+            "bad_crf": bad_crf, "folder": folder}
+
+
+@pytest.mark.parametrize("case, says", [("missing", "no such file"), ("not_xz", "cannot be read"),
+                                        ("truncated", "cannot be read"), ("old", "is format"),
+                                        ("bad_crf", "no usable crf model"), ("folder", "is a directory")])
+def test_an_unusable_model_file_is_a_model_error_naming_it(broken_models, case, says):
+    with pytest.raises(ModelError) as error:
+        CrfExtractor.load(broken_models[case])
+    message = str(error.value)
+    assert str(broken_models[case]) in message and says in message.lower() and "\n" not in message
+    assert "make model" in message and "AKHBAR_ENTITY_MODEL" in message
+
+
+def test_the_cli_reports_a_broken_model_in_one_line_before_indexing(broken_models, tmp_path, engine_url):
+    env = {**os.environ, "AKHBAR_ENTITY_MODEL": str(broken_models["truncated"]),
+           "AKHBAR_INDEX_ALIAS": "test-never-created"}
+    for command in (["index", str(SAMPLES)], ["eval", "entities", str(GOLD)]):
+        result = subprocess.run([sys.executable, "-m", "cli", *command], capture_output=True, text=True, env=env,
+                                cwd=tmp_path, timeout=120)
+        assert result.returncode == 1
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+        assert lines[0].startswith("akhbar: entity model ") and str(broken_models["truncated"]) in lines[0]
+    assert not list(tmp_path.glob("rejects-*"))  # nothing was read, nothing indexed
+
+
+def test_the_fast_tagger_decides_as_crfsuite_does():
+    from indexer.enrich.tokens import article_tokens
+
+    extractor = CrfExtractor.load(settings_module.SHIPPED_ENTITY_MODEL)
+    compared = 0
+    for line in SAMPLES.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        tokens = article_tokens(record["title"], record["body"])[0]
+        reference = [tag for items in extractor.featurize(tokens) for tag in extractor.tagger.tag(items)]
+        assert extractor.tag(tokens) == reference
+        compared += len(tokens)
+    assert compared > 2_000
+
+
+def test_cross_validation_trains_per_fold_and_reports_the_spread(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "cli", "eval", "entities", str(GOLD), "--folds", "3", "--json"],
+                            capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["folds"] == 3 and len(report["per_fold"]) == 3
+    f1s = [fold["micro"]["f1"] for fold in report["per_fold"]]
+    summary = report["summary"]["micro"]["f1"]
+    assert summary["min"] == min(f1s) and summary["max"] == max(f1s)
+    assert abs(summary["mean"] - sum(f1s) / 3) < 1e-3
+    # Every sentence is scored exactly once, by the one model that did not train on it.
+    from indexer.evaluation import read_conll
+
+    gold = sum(len(sentence.spans) for sentence in read_conll(GOLD))
+    assert sum(fold["micro"]["gold"] for fold in report["per_fold"]) == gold
