@@ -42,7 +42,7 @@ def index_command(paths, fmt, rejects_path, republish):
     es = _engine_or_fail(settings)
     rejects_path = rejects_path or Path(f"rejects-{settings.index_alias}.jsonl")
     try:
-        with _usable_entity_model():
+        with usable_entity_model():
             summary = index_paths(es, settings, list(paths), fmt=fmt, rejects_path=rejects_path,
                                   republish=republish)
     except CurationError as error:
@@ -64,7 +64,7 @@ def reindex_command(paths, fmt, rejects_path, keep_old):
     es = _engine_or_fail(settings)
     rejects_path = rejects_path or Path(f"rejects-{settings.index_alias}.jsonl")
     try:
-        with _usable_entity_model():
+        with usable_entity_model():
             summary = reindex(es, settings, list(paths) or None, fmt=fmt, rejects_path=rejects_path,
                               keep_old=keep_old)
     except CurationError as error:
@@ -123,7 +123,7 @@ def up_command(port, no_serve):
         click.echo(f"engine {'started' if started else 'already running'} at {state.url}")
     es = _engine_or_fail(settings)
     samples = settings_module.PROJECT_ROOT / "samples" / "articles.jsonl"
-    with _usable_entity_model():
+    with usable_entity_model():
         summary = index_paths(es, settings, [samples], rejects_path=Path(f"rejects-{settings.index_alias}.jsonl"))
     click.echo(f"sample corpus: {json.dumps(summary.as_dict())}")
     if no_serve:
@@ -155,7 +155,7 @@ def eval_entities(gold, as_json, folds, unlabeled, jobs):
     if folds:
         _cross_validate(gold, folds, list(unlabeled), jobs, as_json)
         return
-    with _usable_entity_model():
+    with usable_entity_model():
         extractor = default_extractor()
     result = evaluate_entities(gold, lambda text: extract_mentions(text, extractor))
     click.echo(to_json(result) if as_json else format_table(result))
@@ -205,7 +205,7 @@ def _training_extra_or_fail() -> None:
 
 
 @contextmanager
-def _usable_entity_model():
+def usable_entity_model():
     """A model file that cannot be used is one line naming it and what to do (exit 1), never a traceback."""
     from indexer.enrich.entities.crf import ModelError
 
