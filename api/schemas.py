@@ -31,7 +31,7 @@ class SearchArgs(Schema):
     def check_window(self, data, **kwargs):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             raise ValidationError("date_from is after date_to", "date_from")
-        if data.get("cursor") is None and data["page"] * data["size"] > MAX_WINDOW:
+        if not data.get("cursor") and data["page"] * data["size"] > MAX_WINDOW:  # `cursor=` is no cursor
             raise ValidationError(
                 f"page x size may not exceed {MAX_WINDOW}; use cursor=* to walk all results", "page")
 
@@ -115,11 +115,6 @@ class FacetValues(Schema):
     prefix = fields.String()
     values = fields.List(fields.Nested(FacetValue))
 
-
-class Error(Schema):
-    error = fields.String()
-    message = fields.String()
-    details = fields.Dict()
 
 
 

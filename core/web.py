@@ -78,8 +78,18 @@ def engine_failure_reason(error: BaseException) -> str:
     return type(error).__name__
 
 
+class Error(Schema):
+    """The one error shape, as documented for every error response."""
+    error = fields.String()
+    message = fields.String()
+    details = fields.Dict()
+
+
 class JsonErrorsApi(Api):
-    """flask-smorest, with its HTTP errors in Akhbar's error shape (validation problems under details.fields)."""
+    """flask-smorest, with its HTTP errors in Akhbar's error shape (validation problems under details.fields),
+    and that shape documented as the error responses' schema."""
+
+    ERROR_SCHEMA = Error
 
     def handle_http_exception(self, error: HTTPException):
         data = getattr(error, "data", None) or {}

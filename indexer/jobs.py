@@ -5,13 +5,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from elasticsearch import Elasticsearch, helpers
+from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 from marshmallow import ValidationError
 
 from core.settings import Settings
 from indexer import aliases
 from indexer.documents import input_from_document
-from indexer.outages import Outages
+from indexer.outages import Outages, transient
 from indexer.pipeline import Summary, load_stages, run
 from indexer.readers import RawRecord, read_all
 from indexer.records import is_retraction, validate_retraction
@@ -117,12 +117,64 @@ def delete_ids(es: Elasticsearch, settings: Settings, ids: Iterable[tuple[str, s
     return summary
 
 
-def stored_records(es: Elasticsearch, alias: str) -> Iterator[RawRecord]:
-    """The live index's articles as input records, to re-run enrichment over them."""
-    for hit in helpers.scan(es, index=alias, query={"query": {"match_all": {}}}, size=500, scroll="5m"):
-        data = input_from_document(hit["_source"])
-        data["id"] = hit["_id"]
-        yield RawRecord(alias, f"id {hit['_id']}", data, None, data)
+SCAN_RESTARTS = 5
+SCAN_PAGE = 500
+
+
+class LostShards(Exception):
+    """A page of the scroll came back without some shards (a node left): what it holds is incomplete."""
+
+
+def _scroll(es: Elasticsearch, alias: str) -> Iterator[dict]:
+    """Every article of `alias`, by scroll, checking each page (the empty last one too) for failed shards: a
+    node that leaves mid-read must not end the read early and silently short."""
+    response = es.search(index=alias, query={"match_all": {}}, sort=["_doc"], size=SCAN_PAGE, scroll="5m")
+    scroll_id = response.get("_scroll_id")
+    try:
+        while True:
+            shards = response["_shards"]
+            if shards.get("successful", 0) + shards.get("skipped", 0) < shards.get("total", 0):
+                raise LostShards(f"{shards.get('failed', 0)} of {shards['total']} shard(s) failed")
+            hits = response["hits"]["hits"]
+            if not hits:
+                return
+            yield from hits
+            response = es.scroll(scroll_id=scroll_id, scroll="5m")
+            scroll_id = response.get("_scroll_id", scroll_id)
+    finally:
+        if scroll_id:
+            try:
+                es.options(ignore_status=404, request_timeout=5, max_retries=0).clear_scroll(scroll_id=scroll_id)
+            except Exception:  # noqa: BLE001 - the scroll expires by itself; the engine may be the problem
+                pass
+
+
+def stored_records(es: Elasticsearch, alias: str, outages: Outages | None = None) -> Iterator[RawRecord]:
+    """The live index's articles as input records, to re-run enrichment over them.
+
+    A scroll lives on the nodes holding the shards: a node that restarts or an outage ends it. The read then
+    starts over once the engine answers again, skipping the articles already given (ids are stable, so nothing
+    is lost or doubled)."""
+    outages = outages or Outages(0)
+    seen: set[str] = set()
+    for attempt in range(SCAN_RESTARTS + 1):
+        try:
+            for hit in _scroll(es, alias):
+                if hit["_id"] in seen:
+                    continue
+                seen.add(hit["_id"])
+                data = input_from_document(hit["_source"])
+                data["id"] = hit["_id"]
+                yield RawRecord(alias, f"id {hit['_id']}", data, None, data)
+            return
+        except (LostShards, NotFoundError, TransportError, ApiError) as error:
+            lost_scroll = isinstance(error, (LostShards, NotFoundError))  # shards failed, or the context is gone
+            if attempt == SCAN_RESTARTS or not (lost_scroll or transient(error)):
+                raise
+            outages.say(f"reading the live index: {type(error).__name__}; starting over after "
+                        f"{len(seen)} article(s) (they are not read twice)")
+            outages.call("reading the live index", es.options(ignore_status=408).cluster.health, index=alias,
+                         wait_for_status="yellow", timeout="30s")
 
 
 def reindex(es: Elasticsearch, settings: Settings, paths: list[Path] | None = None, *, fmt: str = "auto",
@@ -139,7 +191,7 @@ def reindex(es: Elasticsearch, settings: Settings, paths: list[Path] | None = No
     if not paths and not old:
         raise RuntimeError(f"nothing to reindex: no paths given and no index behind `{alias}`")
     curation = settings_curation(settings)
-    records = read_all(paths, fmt) if paths else stored_records(es, alias)
+    records = read_all(paths, fmt) if paths else stored_records(es, alias, outages)
     new_index, final_settings = outages.call("creating the new index", aliases.create_build_index, es, alias,
                                              shape=settings.index_shape)
     tombstones = Tombstones(es, alias, outages.call)
