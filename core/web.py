@@ -11,7 +11,6 @@ from pathlib import Path
 
 import flask
 import flask_swagger_ui
-
 from elastic_transport import TlsError
 from elasticsearch import ApiError, ConnectionError as EngineConnectionError, ConnectionTimeout, Elasticsearch, \
     TransportError
