@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 
+from api.query import PART
 from core.fields import ENTITY_FIELDS
 from core.taxonomy import label
 
@@ -35,8 +36,22 @@ def entities_out(stored: list[dict] | None, limit: int | None = None) -> dict:
     return out
 
 
+def nested(aggregations: dict) -> dict:
+    """Aggregations sent at the top level as `name|part` (query.py) back under `name`, as a filter aggregation
+    would have returned them."""
+    out: dict = {}
+    for name, agg in aggregations.items():
+        if PART in name:
+            outer, part = name.split(PART, 1)
+            out.setdefault(outer, {})[part] = agg
+        else:
+            out[name] = agg
+    return out
+
+
 def facet_keys(aggregations: dict) -> list[tuple[str, str]]:
     """(facet, key) of every bucket in the facet aggregations: what needs a display name."""
+    aggregations = nested(aggregations)
     pairs = []
     for name, agg in aggregations.items():
         if name.startswith("facet_"):
@@ -105,7 +120,7 @@ def shape_hit(hit: dict) -> dict:
 
 def shape_search(response: dict, args: dict, selected: dict[str, list[str]],
                  names: dict[tuple[str, str], str] | None = None) -> dict:
-    aggregations = response.get("aggregations", {})
+    aggregations = nested(response.get("aggregations", {}))
     total = response["hits"]["total"]
     return {
         "total": total["value"],

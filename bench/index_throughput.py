@@ -132,7 +132,7 @@ def cleanup(alias: str) -> None:
     from core.engine import client
 
     es = client(settings_module.load())
-    names = list(es.indices.get(index=f"{alias}-v*"))
+    names = list(es.indices.get(index=f"{alias}-*"))  # versioned indices and the entity registry
     if names:
         es.indices.delete(index=",".join(names))
 

@@ -111,7 +111,7 @@ def main() -> None:
             try:
                 if requests.get(f"{api_url}/health", timeout=1).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or too busy starting to answer
                 time.sleep(0.2)
         sessions = {}
 

@@ -46,3 +46,20 @@ def test_selected_value_missing_from_results_is_still_listed():
                              "selected": {"buckets": []}}}
     facets = shape_facets(aggs, {"source": ["sabq"]})
     assert {"key": "sabq", "name": "sabq", "count": 0, "selected": True} in facets["source"]
+
+
+def test_facets_without_other_filters_are_top_level_and_read_back_alike():
+    from api.results import nested, shape_facets
+
+    body = build_search({"q": "نفط", "person": ["زيدان"], "size": 10, "page": 1})
+    aggs = body["aggs"]
+    assert "facet_person|values" in aggs and aggs["facet_person|selected"]["terms"]["include"] == ["زيدان"]
+    assert aggs["facet_source"]["filter"]["bool"]["filter"] == [{"terms": {"persons": ["زيدان"]}}]
+    assert "histogram" in aggs  # the histogram applies every filter
+    assert "histogram|dates" in build_search({"q": "نفط", "size": 10, "page": 1})["aggs"]
+    response = {"facet_person|values": {"buckets": [{"key": "زيدان", "doc_count": 2}]},
+                "facet_person|selected": {"buckets": [{"key": "زيدان", "doc_count": 2}]}}
+    assert nested(response) == {"facet_person": {"values": response["facet_person|values"],
+                                                 "selected": response["facet_person|selected"]}}
+    assert shape_facets(nested(response), {"person": ["زيدان"]}) == {
+        "person": [{"key": "زيدان", "name": "زيدان", "count": 2, "selected": True}]}

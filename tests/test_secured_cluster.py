@@ -9,7 +9,7 @@ import pytest
 
 from api import create_app
 from core import settings as settings_module
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, drop_indices
 from tests.https_proxy import SecuredEngine
 from tests.private_engine import akhbar, free_port
 
@@ -29,9 +29,7 @@ def secured(engine_url, tmp_path):
 def alias(es):
     name = f"test-tls-{uuid.uuid4().hex[:8]}"
     yield name
-    names = list(es.indices.get(index=f"{name}-v*"))
-    if names:
-        es.indices.delete(index=",".join(names))
+    drop_indices(es, name)  # the entity registry's too
 
 
 def _env(front, alias, **extra):
