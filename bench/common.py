@@ -43,3 +43,20 @@ def summary(values_ms: list[float]) -> dict:
     return {"p50": round(percentile(values_ms, 50), 2), "p95": round(percentile(values_ms, 95), 2),
             "p99": round(percentile(values_ms, 99), 2), "mean": round(statistics.fmean(values_ms), 2),
             "n": len(values_ms)}
+
+
+def wait_until_healthy(url: str, timeout: float = 60) -> None:
+    """Until `url`/health answers 200 (a server just started); SystemExit after `timeout` seconds."""
+    import time
+
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{url}/health", timeout=5).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"{url}/health did not answer 200 within {timeout:.0f} s")

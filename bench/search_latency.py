@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from common import CORPUS, bench_settings, ensure_corpus_indexed, summary
+from common import CORPUS, bench_settings, ensure_corpus_indexed, summary, wait_until_healthy
 
 FACETS = ("source", "topic", "person", "organization", "location")
 _WORD = re.compile(r"[\u0621-\u0652\u0670]{4,}")
@@ -107,12 +107,7 @@ def main() -> None:
                               start_new_session=True)
     api_url = f"http://127.0.0.1:{args.port}"
     try:
-        for _ in range(100):
-            try:
-                if requests.get(f"{api_url}/health", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:  # not listening yet, or too busy starting to answer
-                time.sleep(0.2)
+        wait_until_healthy(api_url)
         sessions = {}
 
         def session():

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import requests
 
-from common import CORPUS, ROOT, percentile
+from common import CORPUS, ROOT, percentile, wait_until_healthy
 
 from cli.embedded_engine import _is_our_process  # noqa: E402  (bench/common puts the project on the path)
 
@@ -161,12 +161,7 @@ def main() -> None:
                                    "3"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                   start_new_session=True, cwd=ROOT)
         api = f"http://127.0.0.1:{args.api_port}"
-        for _ in range(150):
-            try:
-                if requests.get(f"{api}/health", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
-                time.sleep(0.2)
+        wait_until_healthy(api)
         mix = queries(corpus, 20000)
         warm = requests.Session()
         for params in mix[-200:]:  # not measured: first queries compile and fill caches on every node

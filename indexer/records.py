@@ -40,7 +40,10 @@ def parse_date(value: str) -> datetime:
 class PublishedAt(fields.Field):
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return datetime.fromtimestamp(value, tz=timezone.utc)
+            try:
+                return datetime.fromtimestamp(value, tz=timezone.utc)
+            except (OverflowError, OSError, ValueError):  # beyond what a date can hold, or NaN
+                raise ValidationError(f"timestamp out of range: {value!r}") from None
         if not isinstance(value, str):
             raise ValidationError("must be a string date or a Unix timestamp")
         return parse_date(value)

@@ -167,3 +167,18 @@ def test_indexing_rides_out_a_kill_9_and_acknowledged_writes_survive(tmp_path):
         assert _count(engine.url, "ride") == total
     finally:
         engine.stop()
+
+
+def test_a_timestamp_beyond_any_date_is_a_reject_not_the_end_of_the_run(es, test_settings, tmp_path):
+    """Found by fuzzing the ingest API: a numeric published_at past what a date holds raised OverflowError."""
+    from indexer.jobs import index_paths
+
+    path = tmp_path / "dates.jsonl"
+    path.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in [
+        {"id": "far", "title": "خبر عن الرياض", "published_at": 1.9e32},
+        {"id": "near", "title": "خبر عن جدة", "published_at": 1_700_000_000},
+    ]) + "\n", encoding="utf-8")
+    rejects = tmp_path / "rejects.jsonl"
+    summary = index_paths(es, test_settings, [path], rejects_path=rejects, progress=False)
+    assert summary.indexed == 1 and summary.rejected == 1
+    assert "timestamp out of range" in json.loads(rejects.read_text())["reason"]
