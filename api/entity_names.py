@@ -77,11 +77,13 @@ class EntityNames:
         """(type, key) -> display name; keys the registry does not know are left out."""
         view = self._current()
         cache = view.names
-        missing = [] if view.complete else [pair for pair in dict.fromkeys(pairs) if pair not in cache]
+        # Complete or not, a name not held is asked for once: an entity written one by one since the registry's
+        # last sync (refresh_entities) is in the registry under the same generation.
+        missing = [pair for pair in dict.fromkeys(pairs) if pair not in cache]
         if missing:
             found = registry.names(self.es, self.alias, missing)
             for pair in missing:
-                cache.setdefault(pair, found.get(pair, ""))  # "": not in the registry, shown as the key
+                cache.setdefault(pair, found.get(pair, ""))  # "": not in the registry (yet), shown as the key
         return {pair: cache[pair] for pair in pairs if cache.get(pair)}
 
     def canonical(self, entity_type: str, keys: list[str]) -> list[str]:

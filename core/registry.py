@@ -94,6 +94,15 @@ def names(es: Elasticsearch, alias: str, pairs: list[tuple[str, str]]) -> dict[t
             for d in response.get("docs", []) if d.get("found")}
 
 
+def entries(es: Elasticsearch, alias: str, pairs: list[tuple[str, str]]) -> list[dict]:
+    """The registry entries of these (type, key) pairs that exist, as stored (without kind and digest)."""
+    if not pairs:
+        return []
+    response = es.mget(index=alias, ids=[entity_id(t, k) for t, k in pairs]).body
+    return [{k: v for k, v in d["_source"].items() if k not in ("kind", "digest")}
+            for d in response.get("docs", []) if d.get("found")]
+
+
 def most_mentioned(es: Elasticsearch, alias: str, size: int) -> list[dict]:
     """The `size` entities with the most articles (type, key, name), to warm a cache of display names."""
     response = es.options(ignore_status=404).search(

@@ -324,3 +324,19 @@ def test_articles_written_one_by_one_follow_the_registry(es, changing):
     assert api.get("/articles/late-1").get_json()["entities"]["persons"][0]["key"] == "باراك اوباما"
     assert "late-1" in ids(search(api, person="باراك أوباما"))
     assert api.get("/entities/person/باراك أوباما").get_json()["article_count"] == 8
+
+
+def test_refresh_of_a_large_entity_counts_by_aggregation(es, changing, monkeypatch):
+    from indexer.registry import sync as sync_module
+
+    loaded, api = changing
+    monkeypatch.setattr(sync_module, "EXACT_UP_TO", 2)  # Obama's 7 articles are "many" here
+    before = api.get("/entities/person/باراك أوباما").get_json()
+    generation = registry.generation(es, registry.registry_alias(loaded.index_alias))
+    es.delete(index=loaded.index_alias, id="g0-0", refresh=True)
+    assert refresh_entities(es, loaded, {("person", "باراك اوباما")}) == 1
+    after = api.get("/entities/person/باراك أوباما").get_json()
+    assert after["article_count"] == 6 and after["first_seen"] == "2015-07-02"
+    assert after["aliases"] == before["aliases"]  # kept until the next sync
+    # Names and mapping are unchanged: the API processes keep their cached view.
+    assert registry.generation(es, registry.registry_alias(loaded.index_alias)) == generation

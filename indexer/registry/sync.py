@@ -218,29 +218,46 @@ def sync(es: Elasticsearch, settings: Settings, curation: Curation, *, index: st
     return report
 
 
+EXACT_UP_TO = 300  # an entity in more articles gets its counts and dates by aggregation, its aliases at the next sync
+
+
 def refresh_entities(es: Elasticsearch, settings: Settings, entities: set[EntityRef]) -> int:
     """Bring the registry entries of `entities` ((type, facet key) pairs, as the facet fields hold them) up to
-    date from the articles index, without re-resolving: after articles are deleted or rewritten, their counts,
-    aliases and dates follow; an entity no article mentions any more leaves the registry. Returns the number of
-    entries written or removed."""
+    date from the articles index, without re-resolving: after articles are deleted or written one by one, their
+    counts and dates follow (and, for entities in up to EXACT_UP_TO articles, their aliases: a larger one's
+    aliases wait for the next sync, so that one article's write never reads thousands); an entity no article
+    mentions any more leaves the registry. The registry's generation stays (names and mapping are unchanged for
+    the API's cache). Returns the number of entries written or removed."""
     registry_alias = registry.registry_alias(settings.index_alias)
     state = registry.read_state(es, registry_alias)
     if not entities or state is None:
         return 0
-    mapping = _decode(state.get("mapping") or {})
-    displays = {tuple(ref.split("|", 1)): name for ref, name in (state.get("displays") or {}).items()}
-    by_type: dict[str, list[str]] = {}
-    for etype, key in entities:
-        by_type.setdefault(etype, []).append(key)
-    query = {"bool": {"should": [{"terms": {ENTITY_FIELDS[t]: keys}} for t, keys in by_type.items()],
-                      "minimum_should_match": 1}}
-    corpus = read_corpus(es, settings.index_alias, query)
-    documents = entity_documents(corpus, mapping, displays, only=set(entities))
-    gone = set(entities) - {(d["type"], d["key"]) for d in documents}
-    state = {**state, "generation": datetime.now(timezone.utc).isoformat()}
-    written = registry.write(es, registry_alias, documents, state, delete=gone)
+    refs = sorted(entities)
+    counted = es.search(index=settings.index_alias, size=0, aggs={"entities": {
+        "filters": {"filters": {str(n): {"term": {ENTITY_FIELDS[t]: k}} for n, (t, k) in enumerate(refs)}},
+        "aggs": {"first": {"min": {"field": "published_at", "format": "yyyy-MM-dd"}},
+                 "last": {"max": {"field": "published_at", "format": "yyyy-MM-dd"}}}}})
+    buckets = counted["aggregations"]["entities"]["buckets"]
+    counts = {ref: buckets[str(n)] for n, ref in enumerate(refs)}
+    gone = {ref for ref, bucket in counts.items() if bucket["doc_count"] == 0}
+    large = {ref for ref, bucket in counts.items() if bucket["doc_count"] > EXACT_UP_TO}
+    held = {(e["type"], e["key"]): e for e in registry.entries(es, registry_alias, sorted(large))}
+    documents = [{**held[ref], "article_count": counts[ref]["doc_count"],
+                  "first_seen": counts[ref]["first"].get("value_as_string"),
+                  "last_seen": counts[ref]["last"].get("value_as_string")} for ref in large if ref in held]
+    exact = set(entities) - gone - {(d["type"], d["key"]) for d in documents}
+    if exact:
+        by_type: dict[str, list[str]] = {}
+        for etype, key in exact:
+            by_type.setdefault(etype, []).append(key)
+        query = {"bool": {"should": [{"terms": {ENTITY_FIELDS[t]: keys}} for t, keys in by_type.items()],
+                          "minimum_should_match": 1}}
+        displays = {tuple(ref.split("|", 1)): name for ref, name in (state.get("displays") or {}).items()}
+        documents += entity_documents(read_corpus(es, settings.index_alias, query),
+                                      _decode(state.get("mapping") or {}), displays, only=exact)
+    written = registry.write(es, registry_alias, documents, delete=gone)
     es.indices.refresh(index=registry_alias)
-    return written - 1  # the state document
+    return written
 
 
 def entity_refs(es: Elasticsearch, index: str, ids: list[str]) -> set[EntityRef]:
