@@ -12,7 +12,7 @@ articles both forms appear in count for both, so direct co-occurrence weighs in)
 (idf), compared by cosine; times the share of the short form's articles that fall within the long form's period
 (time overlap). A form that mostly stands alone in other company is another person. A short form folds when
 exactly one entity (after the longer names' own folding) reaches SAME_ENTITY, and both forms stand in at least
-MIN_ARTICLES articles; the merged group is keyed by its most-mentioned form.
+MIN_ARTICLES articles; the merged group is keyed by its most-mentioned form of two words or more.
 
 Only persons are resolved automatically: a shorter organization or place name (`وزارة الخارجية`) is as often
 another body as the same one. `suggest` lists such pairs, and persons below the bar, for the curation file.
@@ -191,8 +191,9 @@ def resolve(corpus: Corpus, types: tuple[str, ...] = AUTOMATIC_TYPES) -> tuple[d
             members[root(key)].append(key)
         for group in members.values():
             def weight(key):
+                # The full name: a form of two words or more (a surname alone never is), most mentioned.
                 stats = corpus.keys[(entity_type, key)]
-                return len(stats.articles), stats.mentions, len(key), key
+                return " " in key, len(stats.articles), stats.mentions, len(key), key
 
             canonical = max(group, key=weight)
             for key in group:

@@ -111,8 +111,9 @@ def entity_documents(corpus: Corpus, mapping: dict[EntityRef, str], displays: di
             articles.update(stats.articles)
             surfaces.update(stats.surfaces)
             mentions += stats.mentions
-        own = [(count, name) for name, count in surfaces.items() if facet_key(name) == key]
-        name = displays.get((etype, key)) or max(surfaces.items(), key=lambda item: (item[1], len(item[0])))[0]
+        # Shown as the entity's own key is most often written (`باراك أوباما`, not the shorter `أوباما`).
+        own = {n: c for n, c in surfaces.items() if facet_key(n) == key} or surfaces
+        name = displays.get((etype, key)) or max(own.items(), key=lambda item: (item[1], len(item[0])))[0]
         dated = sorted(d for d in (corpus.dates[n] for n in articles) if d)
         alias_keys = sorted({ref[1] for ref in refs} | {key})
         documents.append({
@@ -120,7 +121,7 @@ def entity_documents(corpus: Corpus, mapping: dict[EntityRef, str], displays: di
             "aliases": [{"name": n, "key": facet_key(n), "count": c}
                         for n, c in sorted(surfaces.items(), key=lambda item: (-item[1], item[0]))[:ALIASES_KEPT]],
             "alias_keys": alias_keys,
-            "word_starts": registry.word_starts(alias_keys + [facet_key(name)] + [k for _, k in own]),
+            "word_starts": registry.word_starts(alias_keys + [facet_key(name)]),
             "article_count": len(articles), "mentions": mentions,
             "first_seen": dated[0] if dated else None, "last_seen": dated[-1] if dated else None,
         })
