@@ -47,7 +47,7 @@ model: install
 
 # The model recipe cross-validated over the whole gold file (5 contiguous folds, two at a time).
 model-cv: install
-	nice $(BIN)/akhbar eval entities $(ENTITY_GOLD) --folds 5 --jobs 2 --unlabeled $(UNLABELED)
+	nice $(BIN)/akhbar eval entities $(ENTITY_GOLD) --folds 5 --jobs 2 --context 15 --unlabeled $(UNLABELED)
 
 clean:
 	rm -rf $(VENV) engine/target .akhbar .pytest_cache

@@ -146,28 +146,32 @@ def eval_group():
               help="With --folds: articles to learn the word classes from (as for `akhbar train entities`).")
 @click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
               help="With --folds: folds trained at the same time, one process each.")
-def eval_entities(gold, as_json, folds, unlabeled, jobs):
+@click.option("--context", type=click.IntRange(1, 1000), default=1, show_default=True,
+              help="Sentences read as one text, as an article's are (1: each alone). With --folds, scores both "
+                   "one by one and with this context.")
+def eval_entities(gold, as_json, folds, unlabeled, jobs, context):
     """Precision, recall and F1 per type (PERS, ORG, LOC) and micro-averaged, on a CoNLL file: of the configured
     extractor (AKHBAR_ENTITY_MODEL), or with --folds of the model recipe, cross-validated over the file."""
     from indexer.enrich.entities import default_extractor, extract_mentions
     from indexer.evaluation import evaluate_entities, format_table, to_json
 
     if folds:
-        _cross_validate(gold, folds, list(unlabeled), jobs, as_json)
+        _cross_validate(gold, folds, list(unlabeled), jobs, as_json, context)
         return
     with usable_entity_model():
         extractor = default_extractor()
-    result = evaluate_entities(gold, lambda text: extract_mentions(text, extractor))
+    result = evaluate_entities(gold, lambda text: extract_mentions(text, extractor), context=context)
     click.echo(to_json(result) if as_json else format_table(result))
 
 
-def _cross_validate(gold: Path, folds: int, unlabeled: list[Path], jobs: int, as_json: bool) -> None:
+def _cross_validate(gold: Path, folds: int, unlabeled: list[Path], jobs: int, as_json: bool, context: int) -> None:
     _training_extra_or_fail()
     from indexer.enrich.entities.training import cross_validate, format_cross_validation
     from indexer.evaluation import read_conll
 
     classes = _word_classes(unlabeled, quiet_stdout=as_json) if unlabeled else None
     result = cross_validate(list(read_conll(gold)), folds, classes=classes, jobs=jobs,
+                            contexts=tuple(dict.fromkeys((1, context))),
                             progress=lambda line: click.echo(line, err=True))
     click.echo(json.dumps(result) if as_json else format_cross_validation(result))
 

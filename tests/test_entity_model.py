@@ -96,8 +96,8 @@ def test_the_fast_tagger_decides_as_crfsuite_does():
 
 
 def test_cross_validation_trains_per_fold_and_reports_the_spread(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "cli", "eval", "entities", str(GOLD), "--folds", "3", "--json"],
-                            capture_output=True, text=True, timeout=300, cwd=ROOT)
+    result = subprocess.run([sys.executable, "-m", "cli", "eval", "entities", str(GOLD), "--folds", "3", "--json",
+                             "--context", "4"], capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["folds"] == 3 and len(report["per_fold"]) == 3
@@ -110,3 +110,20 @@ def test_cross_validation_trains_per_fold_and_reports_the_spread(tmp_path):
 
     gold = sum(len(sentence.spans) for sentence in read_conll(GOLD))
     assert sum(fold["micro"]["gold"] for fold in report["per_fold"]) == gold
+    # and scored again with 4 sentences read as one text: the same gold, the first way's figures unchanged
+    assert set(report["by_context"]) == {"1", "4"}
+    assert report["by_context"]["1"]["per_fold"] == report["per_fold"]
+    assert sum(fold["micro"]["gold"] for fold in report["by_context"]["4"]["per_fold"]) == gold
+
+
+def test_sentences_read_as_one_text_map_back_to_their_own_tokens():
+    from indexer.enrich.entities import EntityStage, extract_mentions
+    from indexer.evaluation import Sentence, bio_spans, predicted_in_text
+
+    tagged = [(["وقال", "الرئيس", "باراك", "أوباما", "إن", "الاتفاق", "جيد", "."],
+               ["O", "O", "B-PERS", "I-PERS", "O", "O", "O", "O"]),
+              (["وأضاف", "أوباما", "في", "واشنطن", "."], ["O", "B-PERS", "O", "B-LOC", "O"])]
+    sentences = [Sentence(tokens, bio_spans(tags), tags) for tokens, tags in tagged]
+    extractor = EntityStage().extractor
+    together = predicted_in_text(sentences, lambda text: extract_mentions(text, extractor))
+    assert together == [sentences[0].spans, sentences[1].spans]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import lzma
 import pickle
 import re
+import sys
 from functools import lru_cache
 from itertools import compress
 from operator import attrgetter, itemgetter
@@ -229,6 +230,7 @@ class CrfExtractor:
         tagger.open_inmemory(crfsuite_model)
         info = tagger.info()
         self.labels = tuple(tagger.labels())
+        self._label_array = np.array(self.labels, dtype=object)
         self.tagger = tagger  # the reference tagger (tests); it reads crfsuite_model in place, so keep that too
         self._model = crfsuite_model
         column = {label: i for i, label in enumerate(self.labels)}
@@ -334,22 +336,25 @@ class CrfExtractor:
             grid[row, :end - start] = scores[start:end]
         best = grid[:, 0].copy()
         back = np.zeros((longest, len(bounds), len(self.labels)), dtype=np.intp)
-        for t in range(1, longest):
+        step = np.empty((len(bounds), len(self.labels), len(self.labels)))  # [sentence, previous, label]
+        for t in range(1, longest):  # in place: a few array calls per position of the longest sentence
             n = active[t]
-            step = best[:n, :, None] + self.transitions  # [sentence, previous, label]
-            back[t, :n] = step.argmax(axis=1)
-            best[:n] = step.max(axis=1) + grid[:n, t]
+            np.add(best[:n, :, None], self.transitions, out=step[:n])
+            step[:n].argmax(axis=1, out=back[t, :n])
+            step[:n].max(axis=1, out=best[:n])
+            best[:n] += grid[:n, t]
         path = np.zeros((len(bounds), longest), dtype=np.intp)
         current = best.argmax(axis=1)
+        rows = np.arange(len(bounds))
         for t in range(longest - 1, 0, -1):
             n = active[t]
             path[:n, t] = current[:n]
-            current[:n] = back[t, np.arange(n), current[:n]]
+            current[:n] = back[t, rows[:n], current[:n]]
         path[:, 0] = current
         tags = [None] * len(tokens)
-        labels = self.labels
+        labels = self._label_array
         for row, (start, end) in enumerate(bounds):
-            tags[start:end] = [labels[i] for i in path[row, :end - start]]
+            tags[start:end] = labels[path[row, :end - start]].tolist()
         return tags
 
     def extract(self, tokens: Tokens) -> list[Mention]:
@@ -410,6 +415,10 @@ def _loaded(path: Path, stamp: int) -> CrfExtractor:
 
 def write_model(out: Path, crfsuite_model: bytes, classes: dict[str, tuple[str, ...]] | None) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
+    if classes:
+        # Equal strings as one object each: pickle's bytes then do not depend on where the classes came from
+        # (built now or read from the cache), and the same inputs always make the same file.
+        classes = {sys.intern(word): tuple(map(sys.intern, levels)) for word, levels in classes.items()}
     payload = pickle.dumps({"format": MODEL_FORMAT, "crfsuite": crfsuite_model, "classes": classes}, protocol=5)
     # preset 9 and no timestamps in the xz container: the same model always makes the same bytes
     out.write_bytes(lzma.compress(payload, preset=9))

@@ -71,40 +71,53 @@ def folds_of(count: int, folds: int) -> list[range]:
     return [range(count * k // folds, count * (k + 1) // folds) for k in range(folds)]
 
 
-def _score_fold(k: int) -> dict:
+def _score_fold(k: int) -> dict[int, dict]:
     from indexer.enrich.entities import extract_mentions
     from indexer.enrich.entities.crf import CrfExtractor, train
 
     sentences, blocks, classes, options = _job["sentences"], _job["blocks"], _job["classes"], _job["options"]
+    contexts = _job["contexts"]
     held_out = blocks[k]
     training = [(s.tokens, s.tags) for i, s in enumerate(sentences) if i not in held_out]
     with tempfile.TemporaryDirectory() as scratch:
         model = Path(scratch) / "fold.xz"
         train(training, model, classes=classes, **options)
         extractor = CrfExtractor.load(model)
-        return evaluate_entities(None, lambda text: extract_mentions(text, extractor),
-                                 [sentences[i] for i in held_out])
+        return {context: evaluate_entities(None, lambda text: extract_mentions(text, extractor),
+                                           [sentences[i] for i in held_out], context=context)
+                for context in contexts}
 
 
-def cross_validate(sentences: list[Sentence], folds: int, *, classes=None, jobs: int = 1,
+def cross_validate(sentences: list[Sentence], folds: int, *, classes=None, jobs: int = 1, contexts=(1,),
                    progress: Callable[[str], None] | None = None, **options) -> dict:
     """Train on all folds but one and score on that one, for each fold; per type (PERS, ORG, LOC, micro) the
-    mean, standard deviation, minimum and maximum of precision, recall and F1, and each fold's scores."""
+    mean, standard deviation, minimum and maximum of precision, recall and F1, and each fold's scores. Each
+    of `contexts` is a way of scoring (evaluation.evaluate_entities): sentences read one by one, or in runs of
+    N as one text."""
     blocks = folds_of(len(sentences), folds)
-    _job.update(sentences=sentences, blocks=blocks, classes=classes, options=options)
+    _job.update(sentences=sentences, blocks=blocks, classes=classes, options=options, contexts=contexts)
     try:
         if jobs <= 1:
             scores = []
             for k in range(folds):
                 scores.append(_score_fold(k))
                 if progress:
-                    progress(f"fold {k + 1}/{folds}: micro F1 {scores[-1]['micro']['f1']:.3f}")
+                    progress(f"fold {k + 1}/{folds}: micro F1 {scores[-1][contexts[0]]['micro']['f1']:.3f}")
         else:
             context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
             with context.Pool(min(jobs, folds)) as pool:
                 scores = pool.map(_score_fold, range(folds))
     finally:
         _job.clear()
+    return {"folds": folds, "sentences": len(sentences),
+            "summary": _summary([fold[contexts[0]] for fold in scores]),
+            "per_fold": [fold[contexts[0]] for fold in scores],
+            "context": contexts[0],
+            "by_context": {context: {"summary": _summary([fold[context] for fold in scores]),
+                                     "per_fold": [fold[context] for fold in scores]} for context in contexts}}
+
+
+def _summary(scores: list[dict]) -> dict:
     summary = {}
     for label in (*GOLD_TYPES, "micro"):
         summary[label] = {}
@@ -113,14 +126,17 @@ def cross_validate(sentences: list[Sentence], folds: int, *, classes=None, jobs:
             summary[label][metric] = {"mean": round(statistics.fmean(values), 4),
                                       "sd": round(statistics.stdev(values), 4) if len(values) > 1 else 0.0,
                                       "min": min(values), "max": max(values)}
-    return {"folds": folds, "sentences": len(sentences), "summary": summary, "per_fold": scores}
+    return summary
 
 
 def format_cross_validation(result: dict) -> str:
-    lines = [f"{result['folds']}-fold cross-validation over {result['sentences']} sentences (contiguous folds)",
-             f"{'type':<6} {'f1 mean':>8} {'sd':>6} {'min':>6} {'max':>6} {'precision':>9} {'recall':>7}"]
-    for label, row in result["summary"].items():
-        f1 = row["f1"]
-        lines.append(f"{label:<6} {f1['mean']:>8.3f} {f1['sd']:>6.3f} {f1['min']:>6.3f} {f1['max']:>6.3f} "
-                     f"{row['precision']['mean']:>9.3f} {row['recall']['mean']:>7.3f}")
+    lines = [f"{result['folds']}-fold cross-validation over {result['sentences']} sentences (contiguous folds)"]
+    for context, scored in result["by_context"].items():
+        lines += ["sentences scored one by one" if context == 1
+                  else f"sentences read {context} at a time as one text (an article's worth)",
+                  f"{'type':<6} {'f1 mean':>8} {'sd':>6} {'min':>6} {'max':>6} {'precision':>9} {'recall':>7}"]
+        for label, row in scored["summary"].items():
+            f1 = row["f1"]
+            lines.append(f"{label:<6} {f1['mean']:>8.3f} {f1['sd']:>6.3f} {f1['min']:>6.3f} {f1['max']:>6.3f} "
+                         f"{row['precision']['mean']:>9.3f} {row['recall']['mean']:>7.3f}")
     return "\n".join(lines)
