@@ -16,6 +16,7 @@ import gzip
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -208,6 +209,7 @@ def main() -> None:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
         manager.stop()
+        shutil.rmtree(work, ignore_errors=True)  # the cluster's data: nothing to keep
 
     statuses = Counter(status for _, status, _, _ in results)
     bad_5xx = sum(1 for _, status, json_503, _ in results if (status >= 500 or status == 0) and not json_503)
