@@ -125,6 +125,20 @@ class EmbeddedEngine:
         except (OSError, ValueError, urllib.error.URLError):
             return None
 
+    def _voting_settled(self, url: str, size: int) -> bool:
+        """Whether the cluster's committed voting configuration holds all the master-eligible nodes it will use
+        (an odd number: Elasticsearch leaves one out of an even count). Until it does, a cluster bootstrapped on
+        its first two nodes loses its master with either of them, though all nodes have joined."""
+        if size == 1:
+            return True
+        path = "/_cluster/state/metadata?filter_path=metadata.cluster_coordination.last_committed_config"
+        try:
+            with urllib.request.urlopen(url + path, timeout=2) as response:
+                voters = json.loads(response.read())["metadata"]["cluster_coordination"]["last_committed_config"]
+        except (OSError, ValueError, KeyError, urllib.error.URLError):
+            return False
+        return len(voters) >= (size if size % 2 else size - 1)
+
     # -- commands ------------------------------------------------------------------------------------------
     def start(self, *, port: int, data: Path | None = None, nodes: int = 1) -> tuple[EngineState, bool]:
         """Start the cluster, each node its own JVM, and wait for it to be at least yellow with all its nodes.
@@ -172,9 +186,10 @@ class EmbeddedEngine:
                     self.stop()
                     raise EngineError(f"node-{index} exited with code {process.returncode}.\n"
                                       f"{self.log_tail(index=index)}")
-            health = self.health(f"http://127.0.0.1:{started[0].http_port}")
+            url = f"http://127.0.0.1:{started[0].http_port}"
+            health = self.health(url)
             if health and health.get("status") in ("yellow", "green") and \
-                    health.get("number_of_nodes") == state.size:
+                    health.get("number_of_nodes") == state.size and self._voting_settled(url, state.size):
                 return state
             time.sleep(0.5)
         self.stop()
