@@ -5,7 +5,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api import context
-from api.errors import ClientError
+from core.web import ClientError
 from api.entities import build_related, shape_related
 from api.results import shape_article
 from api.schemas import ArticleOut, RelatedArgs, RelatedArticles

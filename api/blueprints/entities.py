@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 from api import context
 from api.entities import build_profile, related_keys, shape_profile, summary_out
-from api.errors import ClientError
+from core.web import ClientError
 from api.schemas import ENTITY_TYPES, EntitiesArgs, EntityList, EntityProfile
 from core import registry
 

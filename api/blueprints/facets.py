@@ -5,7 +5,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api import context
-from api.errors import ClientError
+from core.web import ClientError
 from api.query import build_facet_values
 from api.results import facet_values
 from api.schemas import FACETS, FacetArgs, FacetValues

@@ -10,7 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api import context
-from api.errors import ClientError
+from core.web import ClientError
 from api.query import build_search, selected_filters
 from api.results import facet_keys, shape_search
 from api.schemas import SearchArgs, SearchResponse
