@@ -5,7 +5,8 @@
 Each candidate is the shipped recipe with one change (training settings, or extra word features); per fold a
 model is trained on the other four folds and scored per sentence, both on its own tags (ANERcorp's convention)
 and as shipped (reconciled with the rules, entities.combine), beside the rules alone. Prints mean ± sd per type.
-Word classes: SaudiNewsNet, from the cache `make model` fills (AKHBAR_CACHE_DIR). Needs the `train` extra.
+Word classes: SaudiNewsNet, from the cache `make model` fills (AKHBAR_CACHE_DIR); each fold's first model reads
+SaudiNewsNet for the corpus label profile, as `make model` does. Needs the `train` extra.
 """
 from __future__ import annotations
 
@@ -36,10 +37,16 @@ EXTRA_FEATURES = {
     "stem_suf2": lambda token, classes: token.readings[-1][1][-2:],
     "stem_suf3": lambda token, classes: token.readings[-1][1][-3:],
     "freq": _rank_band,
+    # each letter trigram of the stem (with its edges) as a flag: the letter patterns of transliterated names
+    "trigrams": lambda token, classes: {f"tri:{stem[i:i + 3]}": True
+                                        for stem in ["^" + token.readings[-1][1] + "$"] for i in range(len(stem) - 2)},
 }
-# name -> (training options, extra features, extra features also seen from the words at ±1)
+# name -> (training options, extra features, extra features also seen from the words at ±1); "profile": False
+# trains once, without the corpus label profile
 CANDIDATES = {
     "shipped": ({}, (), ()),
+    "without-profile": ({"profile": False}, (), ()),
+    "letter-trigrams": ({}, ("trigrams",), ()),
     "l1-l2-0.05": ({"c1": 0.05, "c2": 0.05}, (), ()),
     "stem-affixes-frequency": ({}, ("stem_pre2", "stem_pre3", "stem_suf2", "stem_suf3", "freq"), ("freq",)),
 }
@@ -52,9 +59,11 @@ def _use_features(extra: tuple[str, ...], near: tuple[str, ...]) -> None:
 
     base = crf._word_features
 
-    def features(token, lex, places, orgs, titles, person_words, classes):
-        out = base(token, lex, places, orgs, titles, person_words, classes)
-        out.update({name: EXTRA_FEATURES[name](token, classes) for name in extra})
+    def features(token, lex, places, orgs, titles, person_words, classes, profile=None):
+        out = base(token, lex, places, orgs, titles, person_words, classes, profile)
+        for name in extra:
+            value = EXTRA_FEATURES[name](token, classes)
+            out.update(value if isinstance(value, dict) else {name: value})
         return out
 
     crf._word_features = features
@@ -67,15 +76,18 @@ def _fold(k: int) -> dict:
     from indexer.enrich.entities.lexicon import lexicon
     from indexer.enrich.entities.rules import RuleExtractor
     from indexer.enrich.tokens import tokenize
+    from indexer.enrich.entities.training import unlabeled_texts
     from indexer.evaluation import evaluate_entities
 
     options, extra, near = CANDIDATES[_job["candidate"]]
+    options = dict(options)
+    corpus = [UNLABELED] if options.pop("profile", True) else None
     _use_features(extra, near)
     sentences, held_out = _job["sentences"], _job["blocks"][k]
     training = [(s.tokens, s.tags) for i, s in enumerate(sentences) if i not in held_out]
     with tempfile.TemporaryDirectory() as scratch:
         model = Path(scratch) / "fold.xz"
-        crf.train(training, model, classes=_job["classes"], **options)
+        crf.train(training, model, classes=_job["classes"], unlabeled=unlabeled_texts(corpus), **options)
         extractor = crf.CrfExtractor.load(model)
     rules = RuleExtractor()
     ways = {"model": lambda t: crf.tags_to_mentions(t, extractor.tag(t), extractor._rank),

@@ -143,7 +143,8 @@ def eval_group():
 @click.option("--folds", type=click.IntRange(2, 20), default=None,
               help="Cross-validate instead: train a model on all folds but one, score it on that one, for each fold.")
 @click.option("--unlabeled", multiple=True, type=click.Path(exists=True, path_type=Path),
-              help="With --folds: articles to learn the word classes from (as for `akhbar train entities`).")
+              help="With --folds: articles to learn the word classes and the corpus label profile from (as for "
+                   "`akhbar train entities`).")
 @click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
               help="With --folds: folds trained at the same time, one process each.")
 @click.option("--context", type=click.IntRange(1, 1000), default=1, show_default=True,
@@ -170,7 +171,7 @@ def _cross_validate(gold: Path, folds: int, unlabeled: list[Path], jobs: int, as
     from indexer.evaluation import read_conll
 
     classes = _word_classes(unlabeled, quiet_stdout=as_json) if unlabeled else None
-    result = cross_validate(list(read_conll(gold)), folds, classes=classes, jobs=jobs,
+    result = cross_validate(list(read_conll(gold)), folds, classes=classes, corpus=unlabeled or None, jobs=jobs,
                             contexts=tuple(dict.fromkeys((1, context))),
                             progress=lambda line: click.echo(line, err=True))
     click.echo(json.dumps(result) if as_json else format_cross_validation(result))
@@ -231,19 +232,23 @@ def train_group():
               help="Keep this last share of sentences out of training and report scores on it.")
 @click.option("--iterations", type=int, default=150, show_default=True)
 @click.option("--unlabeled", multiple=True, type=click.Path(exists=True, path_type=Path),
-              help="Articles (any input format `akhbar index` reads) to learn word classes from; repeatable. "
-                   "Recommended: names the model never saw in training are then recognised by their company.")
+              help="Articles (any input format `akhbar index` reads) to learn word classes from, and for a first "
+                   "model to read: a second one is trained with how often it tagged each word as a name "
+                   "(self-training); repeatable. Recommended: names the model never saw in training are then "
+                   "recognised by their company.")
 def train_entities(gold, out, holdout, iterations, unlabeled):
     """Train a CRF entity model on a CoNLL file; use it with AKHBAR_ENTITY_MODEL=OUT."""
     _training_extra_or_fail()
     from indexer.enrich.entities import extract_mentions
     from indexer.enrich.entities.crf import CrfExtractor, train
+    from indexer.enrich.entities.training import unlabeled_texts
     from indexer.evaluation import evaluate_entities, format_table, read_conll
 
     sentences = list(read_conll(gold))
     cut = len(sentences) - int(len(sentences) * holdout)
     classes = _word_classes(list(unlabeled)) if unlabeled else None
-    train([(s.tokens, s.tags) for s in sentences[:cut]], out, iterations=iterations, classes=classes)
+    train([(s.tokens, s.tags) for s in sentences[:cut]], out, iterations=iterations, classes=classes,
+          unlabeled=unlabeled_texts(list(unlabeled)), progress=click.echo)
     click.echo(f"model written to {out} ({cut} training sentences)")
     if cut < len(sentences):
         extractor = CrfExtractor.load(out)

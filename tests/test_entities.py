@@ -155,11 +155,14 @@ def test_trained_model_is_used_when_configured(tmp_path):
                              "--iterations", "50", "--unlabeled", str(SAMPLES)],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    assert "word classes for" in result.stdout
+    assert "word classes for" in result.stdout and "corpus label profile of" in result.stdout
     from indexer.enrich.entities import extract_mentions
     from indexer.enrich.entities.crf import CrfExtractor
 
     extractor = CrfExtractor.load(model)
+    # trained a second time with the profile the first model made of the unlabeled articles
+    assert extractor.featurize.profile
+    assert any(attribute.split(":")[-1].startswith("profile_") for attribute in extractor._weights)
     scores = evaluate_entities(gold, lambda text: extract_mentions(text, extractor))
     assert scores["micro"]["f1"] > 0.9  # it learned its (tiny) training data
     env_result = subprocess.run(

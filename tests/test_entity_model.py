@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from core import settings as settings_module
+from core.settings import SHIPPED_ENTITY_MODEL
 from indexer.enrich.entities.crf import MODEL_FORMAT, CrfExtractor, ModelError
 from tests.conftest import FIXTURES, ROOT, SAMPLES
 
@@ -127,3 +128,30 @@ def test_sentences_read_as_one_text_map_back_to_their_own_tokens():
     extractor = EntityStage().extractor
     together = predicted_in_text(sentences, lambda text: extract_mentions(text, extractor))
     assert together == [sentences[0].spans, sentences[1].spans]
+
+
+def test_corpus_label_profile_bands_each_word_by_how_often_the_first_model_tagged_it():
+    from indexer.enrich.entities.profile import build_profile, profile_features
+    from indexer.enrich.tokens import tokenize, word_token
+
+    texts = ["قال زيد إن المطر غزير"] * 3 + ["زيد في الرياض"] * 7 + ["نادرة"] * 2
+
+    def first_model(tokens):  # tags زيد a person only after قال; الرياض a place
+        keys = tokens.keys
+        return [("B-PERS" if i and keys[i - 1] == "قال" else "O") if key == "زيد" else
+                "B-LOC" if key == "رياض" else "O" for i, key in enumerate(keys)]
+
+    profile = build_profile(first_model, texts)
+    person = profile[tokenize("زيد")[0].key]
+    assert person == ("mid", "0", "0")  # a person 3 times in 10
+    assert profile[tokenize("الرياض")[0].key] == ("0", "0", "hi")
+    assert tokenize("نادرة")[0].key not in profile  # seen twice: too rare to know
+    assert profile_features(word_token("زيد"), profile) == {"profile_pers": "mid", "profile_org": "0",
+                                                            "profile_loc": "0"}
+    assert profile_features(word_token("نادرة"), profile) == {}
+
+
+def test_the_shipped_model_weighs_its_corpus_label_profile():
+    extractor = CrfExtractor.load(SHIPPED_ENTITY_MODEL)
+    assert len(extractor.featurize.profile) > 10_000
+    assert any(attribute.split(":")[-1].startswith("profile_pers") for attribute in extractor._weights)

@@ -60,6 +60,13 @@ def word_classes(paths: list[Path], cache_dir: Path) -> tuple[dict[str, tuple[st
     return classes, f"word classes for {len(classes)} words" + (f" (records not read: {skipped})" if skipped else "")
 
 
+def unlabeled_texts(paths: list[Path] | None) -> Callable[[], Iterator[str]] | None:
+    """The texts of the articles in `paths`, read afresh at each call (for crf.train), or None without paths."""
+    if not paths:
+        return None
+    return lambda: corpus_texts(paths, Counter())
+
+
 # -- cross-validation ------------------------------------------------------------------------------------------
 # What every fold's process needs, set before the processes fork (the classes are not copied into each task).
 _job: dict = {}
@@ -76,26 +83,28 @@ def _score_fold(k: int) -> dict[int, dict]:
     from indexer.enrich.entities.crf import CrfExtractor, train
 
     sentences, blocks, classes, options = _job["sentences"], _job["blocks"], _job["classes"], _job["options"]
-    contexts = _job["contexts"]
+    contexts, corpus = _job["contexts"], _job["corpus"]
     held_out = blocks[k]
     training = [(s.tokens, s.tags) for i, s in enumerate(sentences) if i not in held_out]
     with tempfile.TemporaryDirectory() as scratch:
         model = Path(scratch) / "fold.xz"
-        train(training, model, classes=classes, **options)
+        train(training, model, classes=classes, unlabeled=unlabeled_texts(corpus), **options)
         extractor = CrfExtractor.load(model)
         return {context: evaluate_entities(None, lambda text: extract_mentions(text, extractor),
                                            [sentences[i] for i in held_out], context=context)
                 for context in contexts}
 
 
-def cross_validate(sentences: list[Sentence], folds: int, *, classes=None, jobs: int = 1, contexts=(1,),
-                   progress: Callable[[str], None] | None = None, **options) -> dict:
-    """Train on all folds but one and score on that one, for each fold; per type (PERS, ORG, LOC, micro) the
+def cross_validate(sentences: list[Sentence], folds: int, *, classes=None, corpus: list[Path] | None = None,
+                   jobs: int = 1, contexts=(1,), progress: Callable[[str], None] | None = None, **options) -> dict:
+    """Train on all folds but one and score on that one, for each fold (`corpus`: the unlabeled articles each
+    fold's first model reads for the corpus label profile, as `train` does); per type (PERS, ORG, LOC, micro) the
     mean, standard deviation, minimum and maximum of precision, recall and F1, and each fold's scores. Each
     of `contexts` is a way of scoring (evaluation.evaluate_entities): sentences read one by one, or in runs of
     N as one text."""
     blocks = folds_of(len(sentences), folds)
-    _job.update(sentences=sentences, blocks=blocks, classes=classes, options=options, contexts=contexts)
+    _job.update(sentences=sentences, blocks=blocks, classes=classes, options=options, contexts=contexts,
+                corpus=corpus)
     try:
         if jobs <= 1:
             scores = []
