@@ -190,6 +190,15 @@ def test_facet_values_are_clean_with_the_default_model(text, expected, unwanted)
     assert not {e.name for e in entities} & unwanted, found
 
 
+def test_a_role_in_the_dual_or_plural_is_no_facet_value():
+    from indexer.enrich.entities.canonical import acceptable
+    from indexer.enrich.entities.lexicon import lexicon
+
+    lex = lexicon()
+    assert not acceptable("الوزيران", lex) and not acceptable("المستشارين", lex) and not acceptable("الوزير", lex)
+    assert acceptable("سلمان", lex) and acceptable("عثمان", lex) and acceptable("جان نويل بارو", lex)
+
+
 def test_clean_surface_cuts_formulae_and_trailing_links():
     from indexer.enrich.entities.canonical import clean_surface
     from indexer.enrich.entities.lexicon import lexicon

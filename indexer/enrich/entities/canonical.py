@@ -94,13 +94,23 @@ def _matches(words, keys, tokens, i, taken) -> bool:
             and taken.isdisjoint(range(i + 1, end)))
 
 
+# Dual and sound-plural endings: الوزيران، المستشارين، المراسلون are roles as much as الوزير is.
+_NUMBER_ENDINGS = ("ان", "ين", "ون")
+
+
+def _plural_role(words: list[str], lex: Lexicon) -> bool:
+    """Whether a one-word value is a listed role in the dual or a sound plural (no name is one)."""
+    word = words[0] if len(words) == 1 else ""
+    return any(word.endswith(ending) and (word[:-2],) in lex.roles for ending in _NUMBER_ENDINGS)
+
+
 def acceptable(name: str, lex: Lexicon, key: str | None = None) -> bool:
     """Whether a mention may become a facet value (`key`: its facet key, when already computed)."""
     key = key or facet_key(name)
     words = key.split()
     if not words or len(key.replace(" ", "")) < 2:
         return False
-    if (len(words) == 1 and lex.is_stop(words[0])) or tuple(words) in lex.roles:
+    if (len(words) == 1 and lex.is_stop(words[0])) or tuple(words) in lex.roles or _plural_role(words, lex):
         return False
     return words[-1] not in _TRAILING_PREPOSITIONS
 
