@@ -29,15 +29,9 @@ def reconcile(found: list[Mention], rule_mentions: list[Mention], tokens: Tokens
         elif mention.type == "person":
             stopped = [m for m in kept if m.type == "person" and m.first == mention.first
                        and m.last < mention.last and is_link(tokens, m.last)]
-            if stopped or (RULE_PERSONS and mention.last > mention.first
-                           and not any(m.type == "person" and m.first <= mention.last and mention.first <= m.last
-                                       and (m.first, m.last) != (mention.first, mention.last) and
-                                       not (mention.first <= m.first and m.last <= mention.last) for m in kept)):
+            if stopped:
                 kept = _replacing_pieces(kept, mention)
     return sorted(kept, key=lambda m: m.first)
-
-
-RULE_PERSONS = False
 
 
 def _replacing_pieces(kept: list[Mention], mention: Mention) -> list[Mention]:
