@@ -93,6 +93,9 @@ def test_clitics_stripped_with_guards():
      {("person", "أورسولا فون دير لاين")}, set()),
     # an office heading a body announces no name; the office alone is no value
     ("وقال رئيس تحرير الصحيفة إن العدد تأخر", set(), {"person"}),
+    # a given name that is also a common word (رضا: satisfaction) is no person alone; it opens a full name
+    ("ويسعى اللاعبون إلى كسب رضا الجمهور في كل مباراة", set(), {"person"}),
+    ("وقال المهندس رضا حسن إن المشروع اكتمل", {("person", "رضا حسن")}, set()),
 ])
 def test_rules_on_principle(text, expected, absent):
     entities = EntityStage().entities("", text)

@@ -130,7 +130,7 @@ def to_entities(mentions: list[Mention], lex: Lexicon) -> list[Entity]:
     for key in full_names:
         given_owners[key.split()[0]].add(key)
     for given, owners in given_owners.items():
-        if len(owners) == 1 and given not in surname_owner and given in lex.first_names:
+        if len(owners) == 1 and given not in surname_owner and given in lex.given_names:
             surname_owner[given] = next(iter(owners))
 
     grouped: dict[tuple[str, str], Counter] = defaultdict(Counter)
@@ -141,8 +141,8 @@ def to_entities(mentions: list[Mention], lex: Lexicon) -> list[Entity]:
             key = surname_owner[key]
             grouped[(mention.type, key)][None] += 1  # counts toward the full name, not its display
             continue
-        if mention.type == "person" and " " not in key and key in lex.first_names:
-            continue  # a given name alone (محمد، عبدالله) that no full name here owns identifies nobody
+        if mention.type == "person" and " " not in key and key in lex.given_names:
+            continue  # a given name alone (محمد، عبدالله، رضا) that no full name here owns identifies nobody
         grouped[(mention.type, key)][mention.surface] += 1
     entities = []
     for (etype, key), surfaces in grouped.items():

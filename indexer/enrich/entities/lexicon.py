@@ -36,6 +36,7 @@ class Lexicon:
     org_heads: frozenset[str]
     first_names: frozenset[str]
     common_word_names: frozenset[str]  # given names that are also common words: never a name alone
+    given_names: frozenset[str]  # both lists: every listed given name (a facet value needs more than one alone)
     speech_verbs: frozenset[str]
     nationalities: frozenset[str]
     stopwords: frozenset[str]
@@ -65,8 +66,9 @@ def lexicon() -> Lexicon:
                            for line in _lines(name) if normalize(line).startswith("ال")),
         roles=frozenset(titles) | frozenset(_phrases("roles.txt")),
         org_heads=frozenset(match_key(normalize(w)) for w in _lines("org_heads.txt")),
-        first_names=frozenset(normalize(w) for w in _lines("first_names.txt")),
-        common_word_names=frozenset(normalize(w) for w in _lines("given_names_common.txt")),
+        first_names=(first_names := frozenset(normalize(w) for w in _lines("first_names.txt"))),
+        common_word_names=(common_word_names := frozenset(normalize(w) for w in _lines("given_names_common.txt"))),
+        given_names=first_names | common_word_names,
         speech_verbs=frozenset(normalize(w) for w in _lines("speech_verbs.txt")),
         nationalities=frozenset(normalize(w) for w in _lines("nationalities.txt")),
         stopwords=frozenset(normalize(w) for w in _lines("stopwords.txt"))
