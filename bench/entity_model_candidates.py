@@ -45,6 +45,7 @@ EXTRA_FEATURES = {
 # trains once, without the corpus label profile
 CANDIDATES = {
     "shipped": ({}, (), ()),
+    "without-spelling": ({"with_spelling": False}, (), ()),
     "without-profile": ({"profile": False}, (), ()),
     "letter-trigrams": ({}, ("trigrams",), ()),
     "l1-l2-0.05": ({"c1": 0.05, "c2": 0.05}, (), ()),
@@ -59,8 +60,8 @@ def _use_features(extra: tuple[str, ...], near: tuple[str, ...]) -> None:
 
     base = crf._word_features
 
-    def features(token, lex, places, orgs, titles, person_words, classes, profile=None):
-        out = base(token, lex, places, orgs, titles, person_words, classes, profile)
+    def features(token, lex, places, orgs, titles, person_words, classes, *corpus_tables):
+        out = base(token, lex, places, orgs, titles, person_words, classes, *corpus_tables)
         for name in extra:
             value = EXTRA_FEATURES[name](token, classes)
             out.update(value if isinstance(value, dict) else {name: value})

@@ -159,6 +159,7 @@ def test_trained_model_is_used_when_configured(tmp_path):
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "word classes for" in result.stdout and "corpus label profile of" in result.stdout
+    assert "spelling model of" in result.stdout
     from indexer.enrich.entities import extract_mentions
     from indexer.enrich.entities.crf import CrfExtractor
 

@@ -151,7 +151,38 @@ def test_corpus_label_profile_bands_each_word_by_how_often_the_first_model_tagge
     assert profile_features(word_token("نادرة"), profile) == {}
 
 
-def test_the_shipped_model_weighs_its_corpus_label_profile():
+def test_the_shipped_model_weighs_its_corpus_label_profile_and_spelling_model():
     extractor = CrfExtractor.load(SHIPPED_ENTITY_MODEL)
     assert len(extractor.featurize.profile) > 10_000
     assert any(attribute.split(":")[-1].startswith("profile_pers") for attribute in extractor._weights)
+    types, _, weights = extractor.featurize.spelling
+    assert types == ("PERS", "ORG", "LOC") and len(weights) > 10_000
+    assert any(attribute.split(":")[-1].startswith("spelling_pers") for attribute in extractor._weights)
+
+
+def test_letter_grams_are_those_scikit_learn_counts():
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from indexer.enrich.entities.spelling import GRAMS, letter_grams
+
+    reference = CountVectorizer(analyzer="char_wb", ngram_range=GRAMS).build_analyzer()
+    for word in ("شومسكي", "زيد", "ب", "الرياض"):
+        assert set(letter_grams(word)) == set(reference(word))
+
+
+def test_the_spelling_model_carries_name_shapes_to_words_the_corpus_never_showed():
+    from indexer.enrich.entities.spelling import spelling_features, train_spelling
+    from indexer.enrich.tokens import word_token
+
+    # a toy profile: words ending in سكي are persons, words ending in ية are not
+    names = [f"{stem}سكي" for stem in ("بول", "كوف", "ليف", "تروت", "دوست", "ماي", "كاند", "بيل")]
+    words = [f"{stem}ية" for stem in ("قو", "رسم", "ثور", "حر", "عرب", "دول", "سلم", "وطن")]
+    shares = {**{word_token(w).key: (0.9, 0.0, 0.0) for w in names},
+              **{word_token(w).key: (0.0, 0.0, 0.0) for w in words}}  # keyed as the profile is
+    spelling = train_spelling(shares)
+    assert spelling[0] == ("PERS",)  # no word was an organization or a place: nothing to learn for them
+    unseen_name, unseen_word = word_token("شومسكي"), word_token("اقتصادية")
+    assert spelling_features(unseen_name, spelling)["spelling_pers"] in ("hi", "top")
+    assert spelling_features(unseen_word, spelling)["spelling_pers"] in ("lo", "mid")
+    assert spelling_features(unseen_name, spelling)["spelling_pers"] != spelling_features(unseen_word, spelling)[
+        "spelling_pers"]

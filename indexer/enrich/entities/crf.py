@@ -3,9 +3,9 @@ features (stacking), trained on CoNLL data by `akhbar train entities` (`make mod
 
 On by default: the package ships a model (entities/data/entity-model.xz); AKHBAR_ENTITY_MODEL picks another or
 `none`. The rules still canonicalize and propagate its mentions. Word classes learned from unlabeled news
-(entities.clusters) and the corpus label profile a first model made of that news (entities.profile, self-training)
-travel in the same model file, an xz-compressed pickle that holds the CRFsuite model itself, so using one needs
-python-crfsuite and nothing heavier.
+(entities.clusters), the corpus label profile a first model made of that news (entities.profile, self-training) and
+the spelling model learned from that profile (entities.spelling) travel in the same model file, an xz-compressed
+pickle that holds the CRFsuite model itself, so using one needs python-crfsuite and nothing heavier.
 """
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ from indexer.enrich.tokens import Tokens, WordMemo, word_token
 from indexer.enrich.entities.clusters import LEVEL_NAMES, classes_of
 from indexer.enrich.entities.combine import reconcile
 from indexer.enrich.entities.lexicon import Lexicon, lexicon
-from indexer.enrich.entities.profile import PROFILE_NAMES, build_profile, profile_features
+from indexer.enrich.entities.profile import PROFILE_NAMES, label_shares, profile_features, profile_of
+from indexer.enrich.entities.spelling import SPELLING_NAMES, Spelling, spelling_features, train_spelling
 from indexer.enrich.entities.rules import FOREIGN_ENDINGS, RuleExtractor, is_definite
 
 _BIO = {"person": "PERS", "organization": "ORG", "location": "LOC"}
@@ -43,7 +44,7 @@ def rule_tags(tokens: Tokens, rules: RuleExtractor, found: list[Mention] | None 
 
 
 def _word_features(token: Token, lex: Lexicon, places, orgs, titles, person_words,
-                   classes, profile=None) -> dict[str, str | bool]:
+                   classes, profile=None, spelling=None) -> dict[str, str | bool]:
     norm, key = token.norm, token.key
     stem = token.readings[-1][1]  # the most stripped reading
     readings = [reading for reading, _ in token.readings]
@@ -76,6 +77,7 @@ def _word_features(token: Token, lex: Lexicon, places, orgs, titles, person_word
         "person_word": not person_words.isdisjoint(keys),  # a word of a listed public figure
         **(dict(zip(LEVEL_NAMES, classes_of(token, classes))) if classes else {}),
         **(profile_features(token, profile) if profile else {}),
+        **(spelling_features(token, spelling) if spelling else {}),
     }
 
 
@@ -99,7 +101,8 @@ def _as_strings(features: dict[str, str | bool], prefix: str = "", only: tuple[s
 _NEIGHBOUR = ("key", "suf2", "first_name", "title", "stop", "speech", "org_head", "article", "gap", "nationality",
               "person_word", *LEVEL_NAMES[1:])
 # for the immediate neighbours only
-_NEAR = ("stem", "pre2", "suf3", "place_start", "org_start", "foreign", "clitics", *LEVEL_NAMES[:1], *PROFILE_NAMES)
+_NEAR = ("stem", "pre2", "suf3", "place_start", "org_start", "foreign", "clitics", *LEVEL_NAMES[:1], *PROFILE_NAMES,
+         *SPELLING_NAMES)
 _OFFSETS = (-2, -1, 1, 2)
 _TAGS = ("O", *(f"{p}-{t}" for t in _BIO.values() for p in "BI"))
 # offset -> tag -> the attribute string "offset:rule=tag" (0: the token's own "rule=tag"), built once
@@ -122,12 +125,15 @@ class Featurizer:
     `known`: the attributes a trained model weighs. Others change nothing in its decisions, so they are dropped
     before caching (an L1-trained model weighs a small part of what training saw). `remember`: keep each word's
     strings (training); the tagger keeps each word's summed scores instead. `profile`: the corpus label profile
-    (entities.profile) of a model trained a second time."""
+    (entities.profile) of a model trained a second time, and `spelling`, the spelling model learned from it
+    (entities.spelling)."""
 
     def __init__(self, classes: dict[str, tuple[str, ...]] | None = None, known: frozenset[str] | None = None,
-                 remember: bool = True, profile: dict[str, tuple[str, ...]] | None = None):
+                 remember: bool = True, profile: dict[str, tuple[str, ...]] | None = None,
+                 spelling: Spelling | None = None):
         self.classes = classes
         self.profile = profile
+        self.spelling = spelling
         self.known = known
         self.remember = remember
         self.lex = lexicon()
@@ -146,7 +152,7 @@ class Featurizer:
         cached = self._words.get(cache_key)
         if cached is None:
             features = _word_features(token, self.lex, self.places, self.orgs, self.titles, self.person_words,
-                                      self.classes, self.profile)
+                                      self.classes, self.profile, self.spelling)
             cached = (self._weighed(_as_strings(features)), tuple(
                 self._weighed(_as_strings(features, f"{offset}:", [name for name in _NEIGHBOUR + (
                     _NEAR if abs(offset) == 1 else ()) if name in features]))
@@ -229,7 +235,7 @@ class CrfExtractor:
     tagger (tests compare them), several times faster on long texts."""
 
     def __init__(self, crfsuite_model: bytes, classes: dict[str, tuple[str, ...]] | None = None,
-                 profile: dict[str, tuple[str, ...]] | None = None):
+                 profile: dict[str, tuple[str, ...]] | None = None, spelling: Spelling | None = None):
         import numpy as np
         import pycrfsuite
 
@@ -249,7 +255,7 @@ class CrfExtractor:
         for (previous, label), weight in info.transitions.items():
             self.transitions[column[previous], column[label]] = weight
         self._weights = weights
-        self.featurize = Featurizer(classes, frozenset(weights), remember=False, profile=profile)
+        self.featurize = Featurizer(classes, frozenset(weights), remember=False, profile=profile, spelling=spelling)
         self._rank = {word: i for i, word in enumerate(classes or ())}  # the classes run most frequent first
         none = np.zeros(width)
         self._bias = weights.get("bias", none)
@@ -270,7 +276,7 @@ class CrfExtractor:
         recur across words, so each one's scores are looked up once)."""
         featurize = self.featurize
         features = _word_features(token, featurize.lex, featurize.places, featurize.orgs, featurize.titles,
-                                  featurize.person_words, featurize.classes, featurize.profile)
+                                  featurize.person_words, featurize.classes, featurize.profile, featurize.spelling)
         rows = self._value_rows
         found = [row for row in map(rows.__getitem__, features.items()) if row is not None]
         return sum(found[1:], found[0]) if found else self._nothing
@@ -391,8 +397,9 @@ def aligned_tags(sentence_tokens: list[str], gold_tags: list[str], token_starts:
     return tags
 
 
-MODEL_FORMAT = 6  # xz-compressed pickle of {"format", "crfsuite": model bytes, "classes", "profile"}; raised when
+# xz-compressed pickle of {"format", "crfsuite": model bytes, "classes", "profile", "spelling"}; raised when
 # features change
+MODEL_FORMAT = 7
 _REMEDY = ("rebuild it with `make model` (or `akhbar train entities`), or set AKHBAR_ENTITY_MODEL to another model "
            "file, or to `none` for the rules alone")
 
@@ -416,13 +423,13 @@ def _loaded(path: Path, stamp: int) -> CrfExtractor:
         raise ModelError(f"entity model {path} is format {found}, this version reads format {MODEL_FORMAT}; "
                          f"{_REMEDY}")
     try:
-        return CrfExtractor(saved["crfsuite"], saved["classes"], saved.get("profile"))
+        return CrfExtractor(saved["crfsuite"], saved["classes"], saved.get("profile"), saved.get("spelling"))
     except Exception as error:  # noqa: BLE001 - CRFsuite refuses a damaged model with a bare ValueError
         raise ModelError(f"entity model {path} holds no usable CRF model ({error}); {_REMEDY}") from None
 
 
 def write_model(out: Path, crfsuite_model: bytes, classes: dict[str, tuple[str, ...]] | None,
-                profile: dict[str, tuple[str, ...]] | None = None) -> None:
+                profile: dict[str, tuple[str, ...]] | None = None, spelling: Spelling | None = None) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     # Equal strings as one object each: pickle's bytes then do not depend on where the tables came from (built
     # now or read from the cache), and the same inputs always make the same file.
@@ -430,26 +437,29 @@ def write_model(out: Path, crfsuite_model: bytes, classes: dict[str, tuple[str, 
         {sys.intern(word): tuple(map(sys.intern, values)) for word, values in table.items()} if table else table
         for table in (classes, profile))
     payload = pickle.dumps({"format": MODEL_FORMAT, "crfsuite": crfsuite_model, "classes": classes,
-                            "profile": profile}, protocol=5)
+                            "profile": profile, "spelling": spelling}, protocol=5)
     # preset 9 and no timestamps in the xz container: the same model always makes the same bytes
     out.write_bytes(lzma.compress(payload, preset=9))
 
 
 def train(examples: list[tuple[list[str], list[str]]], out: Path, *, iterations: int = 150,
           classes: dict[str, tuple[str, ...]] | None = None, c1: float = 0.1, c2: float = 0.1,
-          unlabeled: Callable[[], Iterable[str]] | None = None,
+          unlabeled: Callable[[], Iterable[str]] | None = None, with_spelling: bool = True,
           progress: Callable[[str], None] | None = None) -> None:
     """Train on (CoNLL tokens, BIO tags) sentences (L-BFGS, L1 + L2: most attributes end with no weight) and
     write the model file. `unlabeled`: the texts of a news corpus (a fresh iterator per call); the first model
-    then reads them, and a second one is trained with the corpus label profile (entities.profile) it made."""
+    then reads them, and a second one is trained with the corpus label profile (entities.profile) it made and
+    (`with_spelling`) the spelling model learned from that (entities.spelling)."""
     model = _fit(examples, Featurizer(classes), iterations, c1, c2)
-    profile = None
+    profile = spelling = None
     if unlabeled is not None:
-        profile = build_profile(CrfExtractor(model, classes).tag, unlabeled())
+        shares = label_shares(CrfExtractor(model, classes).tag, unlabeled())
+        profile, spelling = profile_of(shares), train_spelling(shares) if with_spelling else None
         if progress:
-            progress(f"corpus label profile of {len(profile)} words; training again with it")
-        model = _fit(examples, Featurizer(classes, profile=profile), iterations, c1, c2)
-    write_model(out, model, classes, profile)
+            progress(f"corpus label profile of {len(profile)} words, spelling model of "
+                     f"{len(spelling[2]) if spelling else 0} letter n-grams; training again")
+        model = _fit(examples, Featurizer(classes, profile=profile, spelling=spelling), iterations, c1, c2)
+    write_model(out, model, classes, profile, spelling)
 
 
 def _fit(examples: list[tuple[list[str], list[str]]], featurize: Featurizer, iterations: int, c1: float,

@@ -28,10 +28,10 @@ def band(share: float) -> str:
     return "0" if share == 0 else "lo" if share < 0.1 else "mid" if share < 0.5 else "hi"
 
 
-def build_profile(tag: Callable[[Tokens], list[str]], texts: Iterable[str],
-                  min_count: int = MIN_COUNT) -> dict[str, tuple[str, ...]]:
-    """word form -> its band per type in PROFILE_TYPES, for the words of `texts` seen `min_count` times or
-    more, tagged by `tag` (a first model's BIO tags). Order and strings are deterministic: first seen first."""
+def label_shares(tag: Callable[[Tokens], list[str]], texts: Iterable[str],
+                 min_count: int = MIN_COUNT) -> dict[str, tuple[float, ...]]:
+    """word form -> the share of its occurrences `tag` (a first model's BIO tags) put in a name of each type in
+    PROFILE_TYPES, for the words of `texts` seen `min_count` times or more. Order: first seen first."""
     seen: Counter = Counter()
     tagged = {kind: Counter() for kind in PROFILE_TYPES}
     for text in texts:
@@ -43,8 +43,19 @@ def build_profile(tag: Callable[[Tokens], list[str]], texts: Iterable[str],
         for key, label in zip(keys, tag(tokens)):
             if label != "O":
                 tagged[label[2:]][key] += 1
-    return {key: tuple(band(tagged[kind][key] / count) for kind in PROFILE_TYPES)
+    return {key: tuple(tagged[kind][key] / count for kind in PROFILE_TYPES)
             for key, count in seen.items() if count >= min_count}
+
+
+def profile_of(shares: dict[str, tuple[float, ...]]) -> dict[str, tuple[str, ...]]:
+    """word form -> its band per type: the profile the model file keeps."""
+    return {key: tuple(map(band, values)) for key, values in shares.items()}
+
+
+def build_profile(tag: Callable[[Tokens], list[str]], texts: Iterable[str],
+                  min_count: int = MIN_COUNT) -> dict[str, tuple[str, ...]]:
+    """The profile of the words of `texts` as `tag` tags them (label_shares, in bands)."""
+    return profile_of(label_shares(tag, texts, min_count))
 
 
 def profile_features(token: Token, profile: dict[str, tuple[str, ...]]) -> dict[str, str]:
