@@ -131,7 +131,7 @@ def test_sentences_read_as_one_text_map_back_to_their_own_tokens():
 
 
 def test_corpus_label_profile_bands_each_word_by_how_often_the_first_model_tagged_it():
-    from indexer.enrich.entities.profile import build_profile, profile_features
+    from indexer.enrich.entities.profile import label_shares, profile_features, profile_of
     from indexer.enrich.tokens import tokenize, word_token
 
     texts = ["قال زيد إن المطر غزير"] * 3 + ["زيد في الرياض"] * 7 + ["نادرة"] * 2
@@ -141,7 +141,7 @@ def test_corpus_label_profile_bands_each_word_by_how_often_the_first_model_tagge
         return [("B-PERS" if i and keys[i - 1] == "قال" else "O") if key == "زيد" else
                 "B-LOC" if key == "رياض" else "O" for i, key in enumerate(keys)]
 
-    profile = build_profile(first_model, texts)
+    profile = profile_of(label_shares(first_model, texts))
     person = profile[tokenize("زيد")[0].key]
     assert person == ("mid", "0", "0")  # a person 3 times in 10
     assert profile[tokenize("الرياض")[0].key] == ("0", "0", "hi")

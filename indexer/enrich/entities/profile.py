@@ -52,12 +52,6 @@ def profile_of(shares: dict[str, tuple[float, ...]]) -> dict[str, tuple[str, ...
     return {key: tuple(map(band, values)) for key, values in shares.items()}
 
 
-def build_profile(tag: Callable[[Tokens], list[str]], texts: Iterable[str],
-                  min_count: int = MIN_COUNT) -> dict[str, tuple[str, ...]]:
-    """The profile of the words of `texts` as `tag` tags them (label_shares, in bands)."""
-    return profile_of(label_shares(tag, texts, min_count))
-
-
 def profile_features(token: Token, profile: dict[str, tuple[str, ...]]) -> dict[str, str]:
     """The token's profile as word features (none for a word the corpus did not show often enough)."""
     found = profile.get(token.key)
