@@ -4,6 +4,10 @@ held in each process and replaced when the registry's generation changes (checke
 On a change the process reads the registry's state (the whole alias -> entity mapping, one document) and the
 most-mentioned names at once, then every other name in a background thread; until that is done, a name not yet
 held costs one multi-get. A search therefore costs no registry request of its own in the steady state.
+
+The registry only names and folds facet values, so an unreadable registry (a shard lost with a node, an index
+closed) does not fail a search: the view last read stays in use, a name not held shows as its key, and the
+registry is tried again at the next check.
 """
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from elasticsearch import Elasticsearch
+from elasticsearch import ApiError, Elasticsearch, TransportError
 
 from core import registry
 from core.fields import extracted_key
@@ -48,9 +52,12 @@ class EntityNames:
         if now - self._checked >= CHECK_SECONDS:
             with self._lock:
                 if now - self._checked >= CHECK_SECONDS:
-                    generation = registry.generation(self.es, self.alias)
-                    if generation != self._view.generation:
-                        self._view = self._read(generation)
+                    try:
+                        generation = registry.generation(self.es, self.alias)
+                        if generation != self._view.generation:
+                            self._view = self._read(generation)
+                    except (ApiError, TransportError) as error:
+                        log.warning("the entity registry is unreadable; using the names last read: %s", error)
                     self._checked = now
         return self._view
 
@@ -81,9 +88,13 @@ class EntityNames:
         # last sync (refresh_entities) is in the registry under the same generation.
         missing = [pair for pair in dict.fromkeys(pairs) if pair not in cache]
         if missing:
-            found = registry.names(self.es, self.alias, missing)
-            for pair in missing:
-                cache.setdefault(pair, found.get(pair, ""))  # "": not in the registry (yet), shown as the key
+            try:
+                found = registry.names(self.es, self.alias, missing)
+            except (ApiError, TransportError) as error:
+                log.warning("the entity registry is unreadable; keys shown for %d names: %s", len(missing), error)
+            else:
+                for pair, name in found.items():
+                    cache.setdefault(pair, name)  # "": not in the registry (yet), shown as the key
         return {pair: cache[pair] for pair in pairs if cache.get(pair)}
 
     def canonical(self, entity_type: str, keys: list[str]) -> list[str]:

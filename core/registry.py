@@ -85,13 +85,17 @@ def canonical_keys(es: Elasticsearch, alias: str, entity_type: str, keys: list[s
 
 
 def names(es: Elasticsearch, alias: str, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    """(type, key) -> display name, for the entities the registry holds."""
+    """(type, key) -> display name, "" for a pair the registry does not hold; a pair whose shard could not be
+    read (the multi-get reports it per document) is left out, to be asked again."""
     if not pairs:
         return {}
     response = es.options(ignore_status=404).mget(index=alias, ids=[entity_id(t, k) for t, k in pairs],
                                                   source=NAME_FIELDS).body
-    return {(d["_source"]["type"], d["_source"]["key"]): d["_source"]["name"]
-            for d in response.get("docs", []) if d.get("found")}
+    docs = response.get("docs")
+    if docs is None:  # no registry at all
+        return {pair: "" for pair in pairs}
+    return {pair: doc["_source"]["name"] if doc.get("found") else ""
+            for pair, doc in zip(pairs, docs) if "error" not in doc}
 
 
 def entries(es: Elasticsearch, alias: str, pairs: list[tuple[str, str]]) -> list[dict]:

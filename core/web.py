@@ -118,6 +118,8 @@ def register_error_handlers(app: Flask) -> None:
     def engine_error(error: ApiError):
         if error.meta.status == 429 or error.meta.status >= 500:
             return engine_unavailable(f"engine status {error.meta.status}")
+        if error.error == "index_closed_exception":  # an operator's doing, not the request's
+            return engine_unavailable("an index is closed")
         if refused_credentials(error):
             log.error("engine refused our credentials: %s", error.meta.status)
             return engine_unavailable(engine_failure_reason(error))

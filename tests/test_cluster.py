@@ -43,7 +43,9 @@ def test_three_nodes_one_killed_every_article_still_served(tmp_path, monkeypatch
             monkeypatch.setenv(name, value)
         app = create_app(settings_module.load())
         es = app.extensions["akhbar.es"]
-        es.cluster.health(index=alias, wait_for_status="green", timeout="60s")
+        # Every copy of every index (the articles' and the entity registry's) placed before a node is killed.
+        health = es.cluster.health(wait_for_status="green", timeout="60s")
+        assert health["status"] == "green", health
         index = next(iter(es.indices.get_alias(name=alias)))
         shape = es.indices.get_settings(index=index)[index]["settings"]["index"]
         assert (shape["number_of_shards"], shape["number_of_replicas"]) == ("3", "1")

@@ -171,6 +171,25 @@ def test_entity_lookup_and_profile(api):
     assert api.get("/entities/planet/x").status_code == 404
 
 
+def test_search_outlives_an_unreadable_registry(es, changing):
+    """The registry only names and folds values: with its index closed (or a shard lost), search still answers,
+    with the names already read and keys for the rest; the entity endpoints say 503; reopened, all is back."""
+    loaded, api = changing
+    before = persons_facet(search(api, facet_size=100))
+    index = next(iter(es.indices.get_alias(name=registry.registry_alias(loaded.index_alias))))
+    es.indices.close(index=index)
+    try:
+        assert persons_facet(search(api, facet_size=100)) == before  # the view last read
+        fresh = create_app(loaded).test_client()  # nothing read yet: keys stand for names
+        persons = persons_facet(search(fresh, facet_size=100))
+        assert persons["باراك اوباما"]["count"] == 7 and persons["باراك اوباما"]["name"] == "باراك اوباما"
+        lookup = fresh.get("/entities/person/أوباما")
+        assert lookup.status_code == 503 and lookup.get_json()["error"] == "engine_unavailable"
+    finally:
+        es.indices.open(index=index, wait_for_active_shards="all")
+    assert persons_facet(search(fresh, facet_size=100))["باراك اوباما"]["name"] == "باراك أوباما"
+
+
 def test_related_articles(api):
     related = api.get("/articles/g0-0/related?size=5").get_json()
     assert related["id"] == "g0-0" and len(related["articles"]) == 5
