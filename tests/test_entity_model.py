@@ -186,3 +186,29 @@ def test_the_spelling_model_carries_name_shapes_to_words_the_corpus_never_showed
     assert spelling_features(unseen_word, spelling)["spelling_pers"] in ("lo", "mid")
     assert spelling_features(unseen_name, spelling)["spelling_pers"] != spelling_features(unseen_word, spelling)[
         "spelling_pers"]
+
+
+def test_a_public_body_stands_over_a_model_name_that_stops_short_not_over_one_inside_it():
+    """The rules' public body goes in where the model found nothing in it, or where the model's name opens with
+    the body's first word and stops short; over a name the model found further inside, only when the body's whole
+    name is a listed organization (else the model's name stands)."""
+    from indexer.enrich.entities.base import Mention
+    from indexer.enrich.entities.combine import reconcile
+    from indexer.enrich.entities.rules import RuleExtractor
+    from indexer.enrich.tokens import tokenize
+
+    rules = RuleExtractor()
+
+    def reconciled(text: str, model: list[tuple[str, int, int]]) -> list[tuple[str, str]]:
+        tokens = tokenize(text)
+        found = [Mention(kind, first, last, " ".join(t.plain for t in tokens[first:last + 1]))
+                 for kind, first, last in model]
+        return [(m.type, m.surface) for m in reconcile(found, rules.extract(tokens), tokens, rules)]
+
+    assert reconciled("قالت وزارة الخارجية اليوم", []) == [("organization", "وزارة الخارجية")]
+    assert reconciled("قال البنك المركزي المصري إن", [("organization", 1, 2)]) == [
+        ("organization", "البنك المركزي المصري")]
+    listed = "زار مكتب الأمم المتحدة المعني بالمخدرات والجريمة"
+    assert reconciled(listed, [("organization", 2, 3)]) == [
+        ("organization", "مكتب الأمم المتحدة المعني بالمخدرات والجريمة")]
+    assert reconciled("زار وفد جامعة القاهرة المدينة", [("location", 3, 3)]) == [("location", "القاهرة")]
