@@ -151,8 +151,7 @@ class Featurizer:
         cache_key = (token.text, token.gap)
         cached = self._words.get(cache_key)
         if cached is None:
-            features = _word_features(token, self.lex, self.places, self.orgs, self.titles, self.person_words,
-                                      self.classes, self.profile, self.spelling)
+            features = self.features(token)
             cached = (self._weighed(_as_strings(features)), tuple(
                 self._weighed(_as_strings(features, f"{offset}:", [name for name in _NEIGHBOUR + (
                     _NEAR if abs(offset) == 1 else ()) if name in features]))
@@ -160,6 +159,11 @@ class Featurizer:
             if self.remember and len(self._words) < WORDS_CACHED:  # bounded: frequent words are met first
                 self._words[cache_key] = cached
         return cached
+
+    def features(self, token: Token) -> dict[str, str | bool]:
+        """The word's own feature values, from the lexicon and the corpus tables this featurizer holds."""
+        return _word_features(token, self.lex, self.places, self.orgs, self.titles, self.person_words,
+                              self.classes, self.profile, self.spelling)
 
     def _weighed(self, attributes: list[str]) -> list[str]:
         """The attributes the model weighs, each string shared with every other word that has it."""
@@ -274,9 +278,7 @@ class CrfExtractor:
         """(1 + len(_OFFSETS), labels): the scores a word adds to its own token, then to the token at each offset
         from it, as that token's neighbour: the sum of what each of its feature values adds (feature values
         recur across words, so each one's scores are looked up once)."""
-        featurize = self.featurize
-        features = _word_features(token, featurize.lex, featurize.places, featurize.orgs, featurize.titles,
-                                  featurize.person_words, featurize.classes, featurize.profile, featurize.spelling)
+        features = self.featurize.features(token)
         rows = self._value_rows
         found = [row for row in map(rows.__getitem__, features.items()) if row is not None]
         return sum(found[1:], found[0]) if found else self._nothing
