@@ -31,6 +31,65 @@ def _rank_band(token, classes):
 
 
 _RANKS: dict = {}
+
+
+def _binarized(token, classes):
+    """The word's vector (the PPMI + SVD vectors its classes are grouped from), binarized as Guo et al. (2014,
+    "Revisiting embedding features for simple semi-supervised learning") do: dimension j is a flag `e{j}+` when
+    its value is above the mean of that dimension's positive values, `e{j}-` when below the mean of its negative
+    ones, and no flag otherwise."""
+    table = _job["binarized"]
+    found = table.get(token.key)
+    if found is None:
+        found = next((table[key] for _, key in token.readings[1:] if key in table), ())
+    return {f"e{flag}": True for flag in found}
+
+
+def _binarized_table() -> dict[str, tuple[str, ...]]:
+    """word form -> its binarized vector's flags, from SaudiNewsNet (a few minutes)."""
+    import numpy as np
+    from collections import Counter
+
+    from indexer.enrich.entities.clusters import word_vectors
+    from indexer.enrich.entities.training import corpus_texts
+
+    words, vectors = word_vectors(corpus_texts([UNLABELED], Counter()))
+    above = np.array([column[column > 0].mean() if (column > 0).any() else np.inf for column in vectors.T])
+    below = np.array([column[column < 0].mean() if (column < 0).any() else -np.inf for column in vectors.T])
+    return {word: (*(f"{j}+" for j in np.flatnonzero(row > above)), *(f"{j}-" for j in np.flatnonzero(row < below)))
+            for word, row in zip(words, vectors)}
+
+
+_IDENTITY = ("key=", "stem=")
+
+
+def _singleton_dropout(share: float):
+    """A stand-in for crf.training_sequences: a word whose form (or stem) occurs once in the training sentences
+    loses that identity attribute, its own and as its neighbours see it, with probability `share` (Lample et al.
+    2016 replace singletons by UNK likewise), so the model learns to tag such a word from its context and
+    spelling, as it must tag a name it never saw."""
+    import random
+    from collections import Counter
+
+    from indexer.enrich.entities import crf
+
+    sequences = _shipped(crf, "training_sequences")
+
+    def training_sequences(examples, featurize):
+        prepared = list(sequences(examples, featurize))
+        counts = Counter(a for items, _ in prepared for item in items for a in item if a.startswith(_IDENTITY))
+        draw = random.Random(0).random
+        for items, tags in prepared:
+            dropped = {a for item in items for a in item
+                       if a.startswith(_IDENTITY) and counts[a] == 1 and draw() < share}
+            if dropped:
+                dropped |= {f"{offset}:{a}" for a in dropped for offset in (-2, -1, 1, 2)}
+                items = [[a for a in item if a not in dropped] for item in items]
+            yield items, tags
+
+    crf.training_sequences = training_sequences
+
+
 EXTRA_FEATURES = {
     "stem_pre2": lambda token, classes: token.readings[-1][1][:2],
     "stem_pre3": lambda token, classes: token.readings[-1][1][:3],
@@ -40,9 +99,11 @@ EXTRA_FEATURES = {
     # each letter trigram of the stem (with its edges) as a flag: the letter patterns of transliterated names
     "trigrams": lambda token, classes: {f"tri:{stem[i:i + 3]}": True
                                         for stem in ["^" + token.readings[-1][1] + "$"] for i in range(len(stem) - 2)},
+    "binarized": _binarized,
 }
+_BINARIZED_FLAGS = tuple(f"e{j}{sign}" for j in range(100) for sign in "+-")
 # name -> (training options, extra features, extra features also seen from the words at ±1); "profile": False
-# trains once, without the corpus label profile
+# trains once, without the corpus label profile; "dropout": SHARE, singleton dropout (_singleton_dropout)
 CANDIDATES = {
     "shipped": ({}, (), ()),
     "without-spelling": ({"with_spelling": False}, (), ()),
@@ -50,6 +111,9 @@ CANDIDATES = {
     "letter-trigrams": ({}, ("trigrams",), ()),
     "l1-l2-0.05": ({"c1": 0.05, "c2": 0.05}, (), ()),
     "stem-affixes-frequency": ({}, ("stem_pre2", "stem_pre3", "stem_suf2", "stem_suf3", "freq"), ("freq",)),
+    "l1-0.25": ({"c1": 0.25}, (), ()),
+    "singleton-dropout": ({"dropout": 0.5}, (), ()),
+    "binarized-vectors": ({}, ("binarized",), _BINARIZED_FLAGS),
 }
 _job: dict = {}
 
@@ -58,7 +122,7 @@ def _use_features(extra: tuple[str, ...], near: tuple[str, ...]) -> None:
     """Add the candidate's features to the word features (this process only: a fold's process)."""
     from indexer.enrich.entities import crf
 
-    base = crf._word_features
+    base = _shipped(crf, "_word_features")
 
     def features(token, lex, places, orgs, titles, person_words, classes, *corpus_tables):
         out = base(token, lex, places, orgs, titles, person_words, classes, *corpus_tables)
@@ -68,7 +132,16 @@ def _use_features(extra: tuple[str, ...], near: tuple[str, ...]) -> None:
         return out
 
     crf._word_features = features
-    crf._NEAR = crf._NEAR + near
+    crf._NEAR = _shipped(crf, "_NEAR") + near
+
+
+_SHIPPED: dict = {}
+
+
+def _shipped(module, name: str):
+    """The module's own `name`, as it was before any candidate replaced it: a pool process scores several folds,
+    and each fold's candidate must start from the shipped recipe, not wrap the previous fold's change again."""
+    return _SHIPPED.setdefault((module.__name__, name), getattr(module, name))
 
 
 def _fold(k: int) -> dict:
@@ -83,6 +156,8 @@ def _fold(k: int) -> dict:
     options, extra, near = CANDIDATES[_job["candidate"]]
     options = dict(options)
     corpus = [UNLABELED] if options.pop("profile", True) else None
+    if "dropout" in options:
+        _singleton_dropout(options.pop("dropout"))
     _use_features(extra, near)
     sentences, held_out = _job["sentences"], _job["blocks"][k]
     training = [(s.tokens, s.tags) for i, s in enumerate(sentences) if i not in held_out]
@@ -119,6 +194,8 @@ def main() -> None:
     classes, note = word_classes([UNLABELED], load().cache_dir)
     print(note)
     for candidate in args.candidates or CANDIDATES:
+        if "binarized" in CANDIDATES[candidate][1] and "binarized" not in _job:
+            _job["binarized"] = _binarized_table()
         _job.update(candidate=candidate, sentences=sentences, blocks=folds_of(len(sentences), 5), classes=classes)
         with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
             folds = pool.map(_fold, range(5))

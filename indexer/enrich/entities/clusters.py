@@ -28,9 +28,22 @@ def build_classes(texts: Iterable[str], *, vocabulary: int = 80_000, contexts: i
     """word form -> its class at each level, for the `vocabulary` most frequent forms of `texts`, most frequent
     first (the order is the corpus evidence of which reading of a word is a word). A small text gets fewer
     classes: at most a quarter of its words."""
+    from sklearn.cluster import MiniBatchKMeans
+
+    words, vectors = word_vectors(texts, vocabulary=vocabulary, contexts=contexts, dims=dims, min_count=min_count,
+                                  seed=seed)
+    labels = [MiniBatchKMeans(min(k, len(words) // 4), random_state=seed, batch_size=4096, n_init=3)
+              .fit(vectors).labels_ for k in levels]
+    return {word: tuple(str(level[i]) for level in labels) for i, word in enumerate(words)}
+
+
+def word_vectors(texts: Iterable[str], *, vocabulary: int = 80_000, contexts: int = 3_000, dims: int = 100,
+                 min_count: int = 3, seed: int = 0):
+    """(words, unit vectors): the `vocabulary` most frequent forms of `texts` seen `min_count` times or more, most
+    frequent first, and a row per word of its positive PMI with the `contexts` most frequent forms at ±1 and ±2,
+    reduced to `dims` dimensions by a truncated SVD."""
     import numpy as np
     import scipy.sparse as sparse
-    from sklearn.cluster import MiniBatchKMeans
     from sklearn.decomposition import TruncatedSVD
     from sklearn.preprocessing import normalize
 
@@ -65,10 +78,7 @@ def build_classes(texts: Iterable[str], *, vocabulary: int = 80_000, contexts: i
     positive = pmi > 0
     ppmi = sparse.csr_matrix((pmi[positive], (matrix.row[positive], matrix.col[positive])), shape=matrix.shape)
     dims = min(dims, min(ppmi.shape) - 1)
-    vectors = normalize(TruncatedSVD(dims, random_state=seed).fit_transform(ppmi))
-    labels = [MiniBatchKMeans(min(k, len(words) // 4), random_state=seed, batch_size=4096, n_init=3)
-              .fit(vectors).labels_ for k in levels]
-    return {word: tuple(str(level[i]) for level in labels) for i, word in enumerate(words)}
+    return words, normalize(TruncatedSVD(dims, random_state=seed).fit_transform(ppmi))
 
 
 def classes_of(token: Token, classes: dict[str, tuple[str, ...]]) -> tuple[str, ...]:

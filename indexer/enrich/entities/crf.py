@@ -464,6 +464,20 @@ def train(examples: list[tuple[list[str], list[str]]], out: Path, *, iterations:
     write_model(out, model, classes, profile, spelling)
 
 
+def training_sequences(examples: list[tuple[list[str], list[str]]], featurize: Featurizer):
+    """(attribute lists, gold tags) of each sentence of the examples as our tokenizer splits them, what
+    CRFsuite trains on."""
+    from indexer.enrich.tokens import spans, tokenize
+
+    for words, gold in examples:
+        text = " ".join(words)
+        tokens = tokenize(text)
+        if tokens:
+            tags = aligned_tags(words, gold, [start for start, _ in spans(text)])
+            for items, (start, end) in zip(featurize(tokens), sentences(tokens)):
+                yield items, tags[start:end]
+
+
 def _fit(examples: list[tuple[list[str], list[str]]], featurize: Featurizer, iterations: int, c1: float,
          c2: float) -> bytes:
     """A CRFsuite model (its bytes) trained on the sentences as `featurize` sees them."""
@@ -471,18 +485,11 @@ def _fit(examples: list[tuple[list[str], list[str]]], featurize: Featurizer, ite
 
     import pycrfsuite
 
-    from indexer.enrich.tokens import spans, tokenize
-
     trainer = pycrfsuite.Trainer(algorithm="lbfgs", verbose=False)
     trainer.set_params({"c1": c1, "c2": c2, "max_iterations": iterations,
                         "feature.possible_transitions": True})
-    for words, gold in examples:
-        text = " ".join(words)
-        tokens = tokenize(text)
-        if tokens:
-            tags = aligned_tags(words, gold, [start for start, _ in spans(text)])
-            for items, (start, end) in zip(featurize(tokens), sentences(tokens)):
-                trainer.append(items, tags[start:end])
+    for items, tags in training_sequences(examples, featurize):
+        trainer.append(items, tags)
     with tempfile.TemporaryDirectory() as scratch:
         model_path = Path(scratch) / "model.crfsuite"
         trainer.train(str(model_path))
