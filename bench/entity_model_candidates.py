@@ -38,11 +38,10 @@ def _binarized(token, classes):
     "Revisiting embedding features for simple semi-supervised learning") do: dimension j is a flag `e{j}+` when
     its value is above the mean of that dimension's positive values, `e{j}-` when below the mean of its negative
     ones, and no flag otherwise."""
-    table = _job["binarized"]
-    found = table.get(token.key)
-    if found is None:
-        found = next((table[key] for _, key in token.readings[1:] if key in table), ())
-    return {f"e{flag}": True for flag in found}
+    from indexer.enrich.entities.clusters import NO_CLASS, classes_of
+
+    found = classes_of(token, _job["binarized"])  # looked up as a word's classes are, clitic readings too
+    return {} if found is NO_CLASS else {f"e{flag}": True for flag in found}
 
 
 def _binarized_table() -> dict[str, tuple[str, ...]]:
@@ -83,7 +82,7 @@ def _singleton_dropout(share: float):
             dropped = {a for item in items for a in item
                        if a.startswith(_IDENTITY) and counts[a] == 1 and draw() < share}
             if dropped:
-                dropped |= {f"{offset}:{a}" for a in dropped for offset in (-2, -1, 1, 2)}
+                dropped |= {f"{offset}:{a}" for a in dropped for offset in crf._OFFSETS}
                 items = [[a for a in item if a not in dropped] for item in items]
             yield items, tags
 
@@ -158,6 +157,8 @@ def _fold(k: int) -> dict:
     corpus = [UNLABELED] if options.pop("profile", True) else None
     if "dropout" in options:
         _singleton_dropout(options.pop("dropout"))
+    else:
+        crf.training_sequences = _shipped(crf, "training_sequences")
     _use_features(extra, near)
     sentences, held_out = _job["sentences"], _job["blocks"][k]
     training = [(s.tokens, s.tags) for i, s in enumerate(sentences) if i not in held_out]

@@ -8,7 +8,7 @@ the model could learn from its training data (ANERcorp), or where a name's form 
    المركزي المصري over the model's البنك المركزي). A name the model found further inside stands (in مكتب الأمم
    المتحدة الإقليمي, الأمم المتحدة), unless the body's whole name is a listed organization (مكتب الأمم المتحدة
    المعني بالمخدرات والجريمة): cross-validated, letting every body replace the model's names inside it cost ORG
-   0.013. Where a model mention crosses its edge, the model's reading stands.
+   0.005 (0.551 against 0.556 per sentence). Where a model mention crosses its edge, the model's reading stands.
 2. A name does not end on a link (بن، أبو، فون، دي …): where the model stops at one (أورسولا فون), the rules'
    person that begins there and runs on through it (أورسولا فون دير لاين) is the name.
 3. A title after a facility noun names the facility (مطار الملك خالد، جامعة الملك سعود): the name after it is no
