@@ -39,6 +39,7 @@ def index_command(paths, fmt, rejects_path, republish):
     from indexer.registry.curation import CurationError
 
     settings = settings_module.load()
+    _entity_model_or_fail()
     es = _engine_or_fail(settings)
     rejects_path = rejects_path or Path(f"rejects-{settings.index_alias}.jsonl")
     try:
@@ -61,6 +62,7 @@ def reindex_command(paths, fmt, rejects_path, keep_old):
     from indexer.registry.curation import CurationError
 
     settings = settings_module.load()
+    _entity_model_or_fail()
     es = _engine_or_fail(settings)
     rejects_path = rejects_path or Path(f"rejects-{settings.index_alias}.jsonl")
     try:
@@ -115,6 +117,7 @@ def up_command(port, no_serve):
     from indexer.jobs import index_paths
 
     settings = settings_module.load()
+    _entity_model_or_fail()
     if not settings.external_engine:
         try:
             state, started = EmbeddedEngine(settings).start(port=settings.engine_port)
@@ -207,6 +210,15 @@ def _training_extra_or_fail() -> None:
         import sklearn  # noqa: F401
     except ImportError:
         fail("training needs the train extra (python-crfsuite, scikit-learn): pip install -e '.[train]'")
+
+
+def _entity_model_or_fail() -> None:
+    """Load the entity model now, before the engine is waited for: a model file that cannot be used is one line
+    at once, not after AKHBAR_ENGINE_WAIT. The run's workers then share the loaded model (it is cached)."""
+    from indexer.enrich.entities import default_extractor
+
+    with usable_entity_model():
+        default_extractor()
 
 
 @contextmanager

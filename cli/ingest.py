@@ -8,7 +8,7 @@ from typing import Iterator
 
 import click
 
-from cli.commands import _engine_or_fail, gunicorn, report, usable_entity_model
+from cli.commands import _engine_or_fail, _entity_model_or_fail, gunicorn, report, usable_entity_model
 from cli.main import akhbar, fail
 from core import settings as settings_module
 
@@ -61,10 +61,7 @@ def serve_ingest_command(port, host, workers):
     settings = settings_module.load()
     if not settings.ingest_keys:
         fail(NO_KEYS)
-    from indexer.enrich.entities import default_extractor
-
-    with usable_entity_model():  # a model file that cannot be used: one line here, not a traceback per worker
-        default_extractor()
+    _entity_model_or_fail()  # a model file that cannot be used: one line here, not a traceback per worker
     # Enrichment is one batch at a time per process; the threads mostly wait for the engine's refresh.
     gunicorn("ingest.wsgi:app", f"{host}:{port or settings.ingest_port}", workers=workers or os.cpu_count() or 1,
              threads=8, timeout=150)

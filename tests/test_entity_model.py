@@ -82,6 +82,18 @@ def test_the_cli_reports_a_broken_model_in_one_line_before_indexing(broken_model
     assert not list(tmp_path.glob("rejects-*"))  # nothing was read, nothing indexed
 
 
+def test_a_broken_model_is_reported_before_the_engine_is_waited_for(broken_models, tmp_path):
+    """No engine answers and the wait is long: the unusable model file is still the one line, at once."""
+    env = {**os.environ, "AKHBAR_ENTITY_MODEL": str(broken_models["truncated"]),
+           "ELASTICSEARCH_URL": "http://127.0.0.1:9", "AKHBAR_ENGINE_WAIT": "600"}
+    for command in (["index", str(SAMPLES)], ["reindex", str(SAMPLES)]):
+        result = subprocess.run([sys.executable, "-m", "cli", *command], capture_output=True, text=True, env=env,
+                                cwd=tmp_path, timeout=120)
+        assert result.returncode == 1, result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("akhbar: entity model "), result.stderr
+
+
 def test_the_fast_tagger_decides_as_crfsuite_does():
     from indexer.enrich.tokens import article_tokens
 
