@@ -7,8 +7,9 @@ Per fold, on the other four folds: the shipped CRF recipe (`crf.train`, as `make
 (Lample et al. 2016) whose word inputs are skip-gram word2vec vectors of SaudiNewsNet (fixed), a letter CNN, the
 CRF's lexicon flags, its word classes and the rules' tag. The two are combined as a product of experts: per token
 and label, `w` × the CRF's score + (1 − w) × the network's, the same for the transitions, then Viterbi with the
-BIO constraints. Scored per sentence on the model's own tags (ANERcorp's convention), as the candidates bench's
-`model` line: the CRF alone, the network alone and each combination. Not shipped: a measurement of the direction.
+BIO constraints. Scored per sentence on the model's own tags (ANERcorp's convention) and as shipped (reconciled
+with the rules, entities.combine: what `make model-cv` scores), as the candidates bench's `model` and `shipped`
+lines: the CRF alone, the network alone and each combination. Not shipped: a measurement of the direction.
 
 Needs the `train` and `neural` extras (torch, gensim): pip install -e '.[train,neural]'. About 45 min in all on a
 2-core machine. The word2vec vectors are cached in AKHBAR_CACHE_DIR (a few minutes once; gensim's threads make
@@ -231,6 +232,7 @@ def _score_fold(k: int, crf_model: Path, network, inputs: Inputs, weights: list[
 
     from indexer.enrich.entities import crf
     from indexer.enrich.entities.canonical import propagate
+    from indexer.enrich.entities.combine import reconcile
     from indexer.enrich.entities.lexicon import lexicon
     from indexer.enrich.tokens import tokenize
     from indexer.evaluation import evaluate_entities
@@ -244,8 +246,8 @@ def _score_fold(k: int, crf_model: Path, network, inputs: Inputs, weights: list[
     may_start = np.array([not tag.startswith("I-") for tag in crf._TAGS])
     test = [_job["sentences"][i] for i in _job["blocks"][k]]
     scores = {}
-    for w in weights:
-        def mentions(text, w=w):
+    for w, way in ((w, way) for w in weights for way in ("model", "shipped")):
+        def mentions(text, w=w, way=way):
             tokens = tokenize(text)
             if not tokens:
                 return tokens, []
@@ -255,8 +257,12 @@ def _score_fold(k: int, crf_model: Path, network, inputs: Inputs, weights: list[
             between = np.where(allowed, w * crf_between + (1 - w) * net_between, -1e4)
             start = np.where(may_start, (1 - w) * net_start, -1e4)
             tags = [crf._TAGS[i] for i in _viterbi(unary, between, start)]
-            return tokens, propagate(tokens, crf.tags_to_mentions(tokens, tags, extractor._rank), lexicon())
-        scores[w] = evaluate_entities(None, mentions, test)
+            found = crf.tags_to_mentions(tokens, tags, extractor._rank)
+            if way == "shipped":
+                rules = extractor.featurize.rules
+                found = reconcile(found, rules.extract(tokens), tokens, rules)
+            return tokens, propagate(tokens, found, lexicon())
+        scores[w, way] = evaluate_entities(None, mentions, test)
     return scores
 
 
@@ -297,13 +303,14 @@ def main() -> None:
             training = [(s.tokens, s.tags) for i, s in enumerate(sentences) if i not in _job["blocks"][k]]
             network = train_network(training, inputs, vectors, args.hidden, args.epochs, seed=k)
             folds.append(_score_fold(k, crf_model, network, inputs, weights))
-            print(f"fold {k}: " + "  ".join(f"w={w} PERS {folds[-1][w]['PERS']['f1']:.3f}" for w in weights),
+            print(f"fold {k}: " + "  ".join(f"w={w} PERS {folds[-1][w, 'model']['PERS']['f1']:.3f}" for w in weights),
                   flush=True)
-    for w in weights:
-        row = [f"{label} {statistics.fmean(f[w][label]['f1'] for f in folds):.3f} ± "
-               f"{statistics.stdev(f[w][label]['f1'] for f in folds):.3f}" for label in LABELS_SCORED]
-        name = "network alone" if w == 0 else "CRF alone" if w == 1 else f"CRF × {w} + network × {1 - w:g}"
-        print(f"{name:<28} " + "  ".join(row), flush=True)
+    for way in ("model", "shipped"):
+        for w in weights:
+            row = [f"{label} {statistics.fmean(f[w, way][label]['f1'] for f in folds):.3f} ± "
+                   f"{statistics.stdev(f[w, way][label]['f1'] for f in folds):.3f}" for label in LABELS_SCORED]
+            name = "network alone" if w == 0 else "CRF alone" if w == 1 else f"CRF × {w} + network × {1 - w:g}"
+            print(f"{name:<28} {way:<8} " + "  ".join(row), flush=True)
 
 
 if __name__ == "__main__":
