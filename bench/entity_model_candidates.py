@@ -38,10 +38,10 @@ def _binarized(token, classes):
     "Revisiting embedding features for simple semi-supervised learning") do: dimension j is a flag `e{j}+` when
     its value is above the mean of that dimension's positive values, `e{j}-` when below the mean of its negative
     ones, and no flag otherwise."""
-    from indexer.enrich.entities.clusters import NO_CLASS, classes_of
+    from indexer.enrich.entities.clusters import classes_of
 
-    found = classes_of(token, _job["binarized"])  # looked up as a word's classes are, clitic readings too
-    return {} if found is NO_CLASS else {f"e{flag}": True for flag in found}
+    # looked up as a word's classes are, clitic readings too
+    return {f"e{flag}": True for flag in classes_of(token, _job["binarized"], missing=())}
 
 
 def _binarized_table() -> dict[str, tuple[str, ...]]:

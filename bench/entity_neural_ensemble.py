@@ -22,6 +22,7 @@ import multiprocessing
 import statistics
 import tempfile
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 from entity_model_candidates import GOLD, UNLABELED
@@ -76,8 +77,7 @@ class Inputs:
 
         features = [self.featurize.features(t) for t in tokens]
         return (
-            [self.rows.get(t.key) or next((self.rows[k] for _, k in t.readings[1:] if k in self.rows), 0)
-             for t in tokens],
+            [classes_of(t, self.rows, missing=0) for t in tokens],  # looked up as a word's classes are
             [[self.letters.get(ch, 1) for ch in t.norm[:LONGEST_WORD]] or [0] for t in tokens],
             [[float(f[name]) for name in FLAGS] for f in features],
             [_TAGS.index(tag) for tag in rule_tags(tokens, self.featurize.rules)],
@@ -170,17 +170,10 @@ def train_network(examples, inputs: Inputs, vectors, hidden: int, epochs: int, s
     import torch
     from torch import nn
 
-    from indexer.enrich.entities.crf import _TAGS, aligned_tags
-    from indexer.enrich.tokens import spans, tokenize
+    from indexer.enrich.entities.crf import _TAGS, aligned_examples
 
     torch.manual_seed(seed)
-    items = []
-    for words, gold in examples:
-        text = " ".join(words)
-        tokens = tokenize(text)
-        if tokens:
-            tags = aligned_tags(words, gold, [start for start, _ in spans(text)])
-            items.append((inputs(tokens), [_TAGS.index(tag) for tag in tags]))
+    items = [(inputs(tokens), [_TAGS.index(tag) for tag in tags]) for tokens, tags in aligned_examples(examples)]
     network = _network(vectors, len(inputs.letters), hidden)
     optimizer = torch.optim.Adam([p for p in network.parameters() if p.requires_grad], lr=2e-3)
     draw = np.random.default_rng(seed)
@@ -245,15 +238,24 @@ def _score_fold(k: int, crf_model: Path, network, inputs: Inputs, weights: list[
     allowed = np.array([[not (b.startswith("I-") and a[2:] != b[2:]) for b in crf._TAGS] for a in crf._TAGS])
     may_start = np.array([not tag.startswith("I-") for tag in crf._TAGS])
     test = [_job["sentences"][i] for i in _job["blocks"][k]]
+
+    @lru_cache(maxsize=None)
+    def potentials(text):
+        """(tokens, the CRF's label scores, the network's): computed once per text, scored at every weight."""
+        tokens = tokenize(text)
+        if not tokens:
+            return tokens, None, None
+        with torch.no_grad():
+            net = network.emissions(_batch([(inputs(tokens), [0] * len(tokens))])[0])[0].numpy()
+        return tokens, extractor.scores(tokens)[:, order], net
+
     scores = {}
     for w, way in ((w, way) for w in weights for way in ("model", "shipped")):
         def mentions(text, w=w, way=way):
-            tokens = tokenize(text)
+            tokens, by_crf, net = potentials(text)
             if not tokens:
                 return tokens, []
-            with torch.no_grad():
-                net = network.emissions(_batch([(inputs(tokens), [0] * len(tokens))])[0])[0].numpy()
-            unary = w * extractor.scores(tokens)[:, order] + (1 - w) * net
+            unary = w * by_crf + (1 - w) * net
             between = np.where(allowed, w * crf_between + (1 - w) * net_between, -1e4)
             start = np.where(may_start, (1 - w) * net_start, -1e4)
             tags = [crf._TAGS[i] for i in _viterbi(unary, between, start)]

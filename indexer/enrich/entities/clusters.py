@@ -81,9 +81,10 @@ def word_vectors(texts: Iterable[str], *, vocabulary: int = 80_000, contexts: in
     return words, normalize(TruncatedSVD(dims, random_state=seed).fit_transform(ppmi))
 
 
-def classes_of(token: Token, classes: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
-    """A word's classes: of the word itself, else of its first clitic reading that has some (وشوماخر)."""
+def classes_of(token: Token, classes: dict, missing=NO_CLASS):
+    """A word's classes: of the word itself, else of its first clitic reading that has some (وشوماخر); `missing`
+    when none has. Any table keyed by word form is looked up the same way (a word's vector, in the benches)."""
     found = classes.get(word_form(token))
     if found is None:
-        found = next((classes[key] for _, key in token.readings[1:] if key in classes), NO_CLASS)
+        found = next((classes[key] for _, key in token.readings[1:] if key in classes), missing)
     return found

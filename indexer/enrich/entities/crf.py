@@ -464,18 +464,23 @@ def train(examples: list[tuple[list[str], list[str]]], out: Path, *, iterations:
     write_model(out, model, classes, profile, spelling)
 
 
-def training_sequences(examples: list[tuple[list[str], list[str]]], featurize: Featurizer):
-    """(attribute lists, gold tags) of each sentence of the examples as our tokenizer splits them, what
-    CRFsuite trains on."""
+def aligned_examples(examples: list[tuple[list[str], list[str]]]):
+    """(our tokens, gold tags on them) of each example's running text that has any."""
     from indexer.enrich.tokens import spans, tokenize
 
     for words, gold in examples:
         text = " ".join(words)
         tokens = tokenize(text)
         if tokens:
-            tags = aligned_tags(words, gold, [start for start, _ in spans(text)])
-            for items, (start, end) in zip(featurize(tokens), sentences(tokens)):
-                yield items, tags[start:end]
+            yield tokens, aligned_tags(words, gold, [start for start, _ in spans(text)])
+
+
+def training_sequences(examples: list[tuple[list[str], list[str]]], featurize: Featurizer):
+    """(attribute lists, gold tags) of each sentence of the examples as our tokenizer splits them, what
+    CRFsuite trains on."""
+    for tokens, tags in aligned_examples(examples):
+        for items, (start, end) in zip(featurize(tokens), sentences(tokens)):
+            yield items, tags[start:end]
 
 
 def _fit(examples: list[tuple[list[str], list[str]]], featurize: Featurizer, iterations: int, c1: float,
