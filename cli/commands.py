@@ -1,6 +1,7 @@
 """Commands beyond the engine, registered on the `akhbar` group: index, reindex, serve, up, eval, train."""
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import sys
@@ -153,14 +154,18 @@ def eval_group():
 @click.option("--context", type=click.IntRange(1, 1000), default=1, show_default=True,
               help="Sentences read as one text, as an article's are (1: each alone). With --folds, scores both "
                    "one by one and with this context.")
-def eval_entities(gold, as_json, folds, unlabeled, jobs, context):
+@click.option("--network", is_flag=True,
+              help="With --unlabeled: also train the network (a BiLSTM over word vectors of those articles) whose "
+                   "label scores are weighed with the CRF's: more accurate, slower to index (see the model card); "
+                   "needs the neural extra (torch, gensim).")
+def eval_entities(gold, as_json, folds, unlabeled, jobs, context, network):
     """Precision, recall and F1 per type (PERS, ORG, LOC) and micro-averaged, on a CoNLL file: of the configured
     extractor (AKHBAR_ENTITY_MODEL), or with --folds of the model recipe, cross-validated over the file."""
     from indexer.enrich.entities import default_extractor, extract_mentions
     from indexer.evaluation import evaluate_entities, format_table, to_json
 
     if folds:
-        _cross_validate(gold, folds, list(unlabeled), jobs, as_json, context)
+        _cross_validate(gold, folds, list(unlabeled), jobs, as_json, context, network)
         return
     with usable_entity_model():
         extractor = default_extractor()
@@ -168,13 +173,16 @@ def eval_entities(gold, as_json, folds, unlabeled, jobs, context):
     click.echo(to_json(result) if as_json else format_table(result))
 
 
-def _cross_validate(gold: Path, folds: int, unlabeled: list[Path], jobs: int, as_json: bool, context: int) -> None:
-    _training_extra_or_fail()
+def _cross_validate(gold: Path, folds: int, unlabeled: list[Path], jobs: int, as_json: bool, context: int,
+                    network: bool) -> None:
+    _training_extra_or_fail(network and bool(unlabeled))
     from indexer.enrich.entities.training import cross_validate, format_cross_validation
     from indexer.evaluation import read_conll
 
     classes = _word_classes(unlabeled, quiet_stdout=as_json) if unlabeled else None
+    vectors = _word_vectors(unlabeled, classes, quiet_stdout=as_json) if unlabeled and network else None
     result = cross_validate(list(read_conll(gold)), folds, classes=classes, corpus=unlabeled or None, jobs=jobs,
+                            vectors=vectors,
                             contexts=tuple(dict.fromkeys((1, context))),
                             progress=lambda line: click.echo(line, err=True))
     click.echo(json.dumps(result) if as_json else format_cross_validation(result))
@@ -204,12 +212,24 @@ def _word_classes(paths: list[Path], *, quiet_stdout: bool = False) -> dict:
     return classes
 
 
-def _training_extra_or_fail() -> None:
+def _word_vectors(paths: list[Path], classes: dict, *, quiet_stdout: bool = False):
+    """The network's word vectors, learned from the same articles as the classes (cached per corpus)."""
+    from indexer.enrich.entities.training import word_vectors
+
+    vectors, note = word_vectors(paths, classes, settings_module.load().cache_dir)
+    click.echo(note, err=quiet_stdout)
+    return vectors
+
+
+def _training_extra_or_fail(network: bool = False) -> None:
     try:
         import pycrfsuite  # noqa: F401
         import sklearn  # noqa: F401
     except ImportError:
         fail("training needs the train extra (python-crfsuite, scikit-learn): pip install -e '.[train]'")
+    # found, not imported: cross-validation forks its fold processes after this, and torch must start in each
+    if network and not all(importlib.util.find_spec(name) for name in ("torch", "gensim")):
+        fail("training the network needs the neural extra (torch, gensim): pip install -e '.[train,neural]'")
 
 
 def _entity_model_or_fail() -> None:
@@ -248,9 +268,14 @@ def train_group():
                    "model to read: a second one is trained with how often it tagged each word as a name "
                    "(self-training); repeatable. Recommended: names the model never saw in training are then "
                    "recognised by their company.")
-def train_entities(gold, out, holdout, iterations, unlabeled):
-    """Train a CRF entity model on a CoNLL file; use it with AKHBAR_ENTITY_MODEL=OUT."""
-    _training_extra_or_fail()
+@click.option("--network", is_flag=True,
+              help="With --unlabeled: also train the network (a BiLSTM over word vectors of those articles) whose "
+                   "label scores are weighed with the CRF's: more accurate, slower to index (see the model card); "
+                   "needs the neural extra (torch, gensim).")
+def train_entities(gold, out, holdout, iterations, unlabeled, network):
+    """Train an entity model (a CRF, and with --unlabeled the network beside it) on a CoNLL file; use it with
+    AKHBAR_ENTITY_MODEL=OUT."""
+    _training_extra_or_fail(network and bool(unlabeled))
     from indexer.enrich.entities import extract_mentions
     from indexer.enrich.entities.crf import CrfExtractor, train
     from indexer.enrich.entities.training import unlabeled_texts
@@ -259,8 +284,9 @@ def train_entities(gold, out, holdout, iterations, unlabeled):
     sentences = list(read_conll(gold))
     cut = len(sentences) - int(len(sentences) * holdout)
     classes = _word_classes(list(unlabeled)) if unlabeled else None
+    vectors = _word_vectors(list(unlabeled), classes) if unlabeled and network else None
     train([(s.tokens, s.tags) for s in sentences[:cut]], out, iterations=iterations, classes=classes,
-          unlabeled=unlabeled_texts(list(unlabeled)), progress=click.echo)
+          unlabeled=unlabeled_texts(list(unlabeled)), vectors=vectors, progress=click.echo)
     click.echo(f"model written to {out} ({cut} training sentences)")
     if cut < len(sentences):
         extractor = CrfExtractor.load(out)

@@ -60,7 +60,7 @@ def broken_models(tmp_path_factory):
 
 @pytest.mark.parametrize("case, says", [("missing", "no such file"), ("not_xz", "cannot be read"),
                                         ("truncated", "cannot be read"), ("old", "is format"),
-                                        ("bad_crf", "no usable crf model"), ("folder", "is a directory")])
+                                        ("bad_crf", "no usable model"), ("folder", "is a directory")])
 def test_an_unusable_model_file_is_a_model_error_naming_it(broken_models, case, says):
     with pytest.raises(ModelError) as error:
         CrfExtractor.load(broken_models[case])

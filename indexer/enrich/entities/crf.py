@@ -48,7 +48,6 @@ def _word_features(token: Token, lex: Lexicon, places, orgs, titles, person_word
     norm, key = token.norm, token.key
     stem = token.readings[-1][1]  # the most stripped reading
     readings = [reading for reading, _ in token.readings]
-    keys = token.keyset
     return {
         "key": key,
         "stem": stem,
@@ -61,6 +60,19 @@ def _word_features(token: Token, lex: Lexicon, places, orgs, titles, person_word
         "stem_suf1": stem[-1:],
         "stem_suf4": stem[-4:],
         "len": str(min(len(norm), 8)),
+        **_lexicon_flags(token, readings, lex, places, orgs, titles, person_words),
+        **(dict(zip(LEVEL_NAMES, classes_of(token, classes))) if classes else {}),
+        **(profile_features(token, profile) if profile else {}),
+        **(spelling_features(token, spelling) if spelling else {}),
+    }
+
+
+def _lexicon_flags(token: Token, readings: list[str], lex: Lexicon, places, orgs, titles,
+                   person_words) -> dict[str, bool]:
+    """The word's yes/no features: its spelling and its membership in the rules' lists (also the network's
+    flags: network.FLAG_COUNT of them)."""
+    norm, keys = token.norm, token.keyset
+    return {
         "article": is_definite(token),
         "foreign": norm.endswith(FOREIGN_ENDINGS),
         "nationality": not lex.nationalities.isdisjoint(readings),
@@ -75,9 +87,6 @@ def _word_features(token: Token, lex: Lexicon, places, orgs, titles, person_word
         "place_start": not places.isdisjoint(keys),
         "org_start": not orgs.isdisjoint(keys),
         "person_word": not person_words.isdisjoint(keys),  # a word of a listed public figure
-        **(dict(zip(LEVEL_NAMES, classes_of(token, classes))) if classes else {}),
-        **(profile_features(token, profile) if profile else {}),
-        **(spelling_features(token, spelling) if spelling else {}),
     }
 
 
@@ -165,6 +174,12 @@ class Featurizer:
         return _word_features(token, self.lex, self.places, self.orgs, self.titles, self.person_words,
                               self.classes, self.profile, self.spelling)
 
+    def flags(self, token: Token) -> list[bool]:
+        """The word's lexicon flags alone (the network's inputs), in their order."""
+        readings = [reading for reading, _ in token.readings]
+        return list(_lexicon_flags(token, readings, self.lex, self.places, self.orgs, self.titles,
+                                   self.person_words).values())
+
     def _weighed(self, attributes: list[str]) -> list[str]:
         """The attributes the model weighs, each string shared with every other word that has it."""
         if self.known is None:
@@ -239,7 +254,8 @@ class CrfExtractor:
     tagger (tests compare them), several times faster on long texts."""
 
     def __init__(self, crfsuite_model: bytes, classes: dict[str, tuple[str, ...]] | None = None,
-                 profile: dict[str, tuple[str, ...]] | None = None, spelling: Spelling | None = None):
+                 profile: dict[str, tuple[str, ...]] | None = None, spelling: Spelling | None = None,
+                 network: dict | None = None):
         import numpy as np
         import pycrfsuite
 
@@ -273,6 +289,20 @@ class CrfExtractor:
         self._plain = WordMemo(lambda word: self._word_scores(word_token(word)), bound=WORDS_CACHED)
         self._gapped = WordMemo(lambda word: self._word_scores(word_token(word)._replace(gap=True)),
                                 bound=WORDS_CACHED // 4)
+        self.network = None
+        if network is not None:  # the second expert (entities.network): its scores are weighed with these
+            from indexer.enrich.entities.network import CRF_SHARE, NetworkTagger
+
+            self.network = NetworkTagger(network, classes, self.featurize.flags, self._rule_row)
+            self._net_order = order = [_TAGS.index(label) for label in self.labels]  # in this model's label order
+            self._crf_share = w = CRF_SHARE
+            # BIO: I-X only after B-X or I-X, and never first
+            allowed = np.array([[not (b.startswith("I-") and a[2:] != b[2:]) for b in self.labels]
+                                for a in self.labels])
+            self.transitions = np.where(allowed, w * self.transitions + (1 - w) * self.network.between[
+                np.ix_(order, order)], -1e4)
+            self._start = np.where([not label.startswith("I-") for label in self.labels],
+                                   (1 - w) * self.network.start[order], -1e4)
 
     def _word_scores(self, token: Token):
         """(1 + len(_OFFSETS), labels): the scores a word adds to its own token, then to the token at each offset
@@ -333,7 +363,11 @@ class CrfExtractor:
             seen = np.clip(seen, 0, count - 1)
             total += np.where(inside[:, None], words[seen, index] + self._rule_scores[index][rules[seen]],
                               self._edge[index - 1])
-        return total
+        if self.network is None:
+            return total
+        # the product of experts: the CRF's scores and the network's, weighed (the transitions were, at load)
+        network = self.network.emissions(tokens, tags, bounds)[:, self._net_order]
+        return self._crf_share * total + (1 - self._crf_share) * network
 
     def tag(self, tokens: Tokens, rule_mentions: list[Mention] | None = None) -> list[str]:
         """The best label sequence of each sentence (Viterbi, all sentences of the text in step)."""
@@ -349,7 +383,7 @@ class CrfExtractor:
         grid = np.zeros((len(bounds), longest, len(self.labels)))
         for row, (start, end) in enumerate(bounds):
             grid[row, :end - start] = scores[start:end]
-        best = grid[:, 0].copy()
+        best = grid[:, 0] + self._start if self.network is not None else grid[:, 0].copy()
         back = np.zeros((longest, len(bounds), len(self.labels)), dtype=np.intp)
         step = np.empty((len(bounds), len(self.labels), len(self.labels)))  # [sentence, previous, label]
         for t in range(1, longest):  # in place: a few array calls per position of the longest sentence
@@ -400,8 +434,10 @@ def aligned_tags(sentence_tokens: list[str], gold_tags: list[str], token_starts:
 
 
 # xz-compressed pickle of {"format", "crfsuite": model bytes, "classes", "profile", "spelling"}; raised when
-# features change
+# features change. Format 8 adds "network" (entities.network): a CRF-only model is still written as 7, so an
+# older version refuses a model whose network it would ignore, and reads the others.
 MODEL_FORMAT = 7
+NETWORK_FORMAT = 8
 _REMEDY = ("rebuild it with `make model` (or `akhbar train entities`), or set AKHBAR_ENTITY_MODEL to another model "
            "file, or to `none` for the rules alone")
 
@@ -420,26 +456,31 @@ def _loaded(path: Path, stamp: int) -> CrfExtractor:
         raise ModelError(f"entity model {path} cannot be read ({error or type(error).__name__}); {_REMEDY}") from None
     except Exception as error:  # noqa: BLE001 - a damaged pickle can fail in many ways; all mean the same here
         raise ModelError(f"entity model {path} is damaged ({type(error).__name__}); {_REMEDY}") from None
-    if not isinstance(saved, dict) or saved.get("format") != MODEL_FORMAT:
+    if not isinstance(saved, dict) or saved.get("format") not in (MODEL_FORMAT, NETWORK_FORMAT):
         found = saved.get("format") if isinstance(saved, dict) else None
-        raise ModelError(f"entity model {path} is format {found}, this version reads format {MODEL_FORMAT}; "
-                         f"{_REMEDY}")
+        raise ModelError(f"entity model {path} is format {found}, this version reads formats {MODEL_FORMAT} and "
+                         f"{NETWORK_FORMAT}; {_REMEDY}")
     try:
-        return CrfExtractor(saved["crfsuite"], saved["classes"], saved.get("profile"), saved.get("spelling"))
+        return CrfExtractor(saved["crfsuite"], saved["classes"], saved.get("profile"), saved.get("spelling"),
+                            saved.get("network"))
     except Exception as error:  # noqa: BLE001 - CRFsuite refuses a damaged model with a bare ValueError
-        raise ModelError(f"entity model {path} holds no usable CRF model ({error}); {_REMEDY}") from None
+        raise ModelError(f"entity model {path} holds no usable model ({error}); {_REMEDY}") from None
 
 
 def write_model(out: Path, crfsuite_model: bytes, classes: dict[str, tuple[str, ...]] | None,
-                profile: dict[str, tuple[str, ...]] | None = None, spelling: Spelling | None = None) -> None:
+                profile: dict[str, tuple[str, ...]] | None = None, spelling: Spelling | None = None,
+                network: dict | None = None) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     # Equal strings as one object each: pickle's bytes then do not depend on where the tables came from (built
     # now or read from the cache), and the same inputs always make the same file.
     classes, profile = (
         {sys.intern(word): tuple(map(sys.intern, values)) for word, values in table.items()} if table else table
         for table in (classes, profile))
-    payload = pickle.dumps({"format": MODEL_FORMAT, "crfsuite": crfsuite_model, "classes": classes,
-                            "profile": profile, "spelling": spelling}, protocol=5)
+    saved = {"format": MODEL_FORMAT, "crfsuite": crfsuite_model, "classes": classes, "profile": profile,
+             "spelling": spelling}
+    if network is not None:
+        saved.update(format=NETWORK_FORMAT, network=network)
+    payload = pickle.dumps(saved, protocol=5)
     # preset 9 and no timestamps in the xz container: the same model always makes the same bytes
     out.write_bytes(lzma.compress(payload, preset=9))
 
@@ -447,11 +488,13 @@ def write_model(out: Path, crfsuite_model: bytes, classes: dict[str, tuple[str, 
 def train(examples: list[tuple[list[str], list[str]]], out: Path, *, iterations: int = 150,
           classes: dict[str, tuple[str, ...]] | None = None, c1: float = 0.1, c2: float = 0.1,
           unlabeled: Callable[[], Iterable[str]] | None = None, with_spelling: bool = True,
-          progress: Callable[[str], None] | None = None) -> None:
+          vectors=None, progress: Callable[[str], None] | None = None) -> None:
     """Train on (CoNLL tokens, BIO tags) sentences (L-BFGS, L1 + L2: most attributes end with no weight) and
     write the model file. `unlabeled`: the texts of a news corpus (a fresh iterator per call); the first model
     then reads them, and a second one is trained with the corpus label profile (entities.profile) it made and
-    (`with_spelling`) the spelling model learned from that (entities.spelling)."""
+    (`with_spelling`) the spelling model learned from that (entities.spelling). `vectors`: word vectors of that
+    corpus, a row per word of `classes` (training.word_vectors); the network (entities.network) is then trained
+    too, the CRF's second expert (needs the `neural` extra)."""
     model = _fit(examples, Featurizer(classes), iterations, c1, c2)
     profile = spelling = None
     if unlabeled is not None:
@@ -461,7 +504,14 @@ def train(examples: list[tuple[list[str], list[str]]], out: Path, *, iterations:
             progress(f"corpus label profile of {len(profile)} words, spelling model of "
                      f"{len(spelling[2]) if spelling else 0} letter n-grams; training again")
         model = _fit(examples, Featurizer(classes, profile=profile, spelling=spelling), iterations, c1, c2)
-    write_model(out, model, classes, profile, spelling)
+    network = None
+    if vectors is not None:
+        from indexer.enrich.entities.network_training import train_network
+
+        if progress:
+            progress("training the network (a few minutes)")
+        network = train_network(examples, classes, vectors)
+    write_model(out, model, classes, profile, spelling, network)
 
 
 def aligned_examples(examples: list[tuple[list[str], list[str]]]):

@@ -12,6 +12,7 @@ import pickle
 import statistics
 import sys
 import tempfile
+import zlib
 from collections import Counter
 from pathlib import Path
 from typing import Callable, Iterator
@@ -58,6 +59,48 @@ def word_classes(paths: list[Path], cache_dir: Path) -> tuple[dict[str, tuple[st
     scratch.replace(cached)  # never a half-written cache file under the final name
     skipped = ", ".join(f"{n} {reason}" for reason, n in unreadable.most_common())
     return classes, f"word classes for {len(classes)} words" + (f" (records not read: {skipped})" if skipped else "")
+
+
+VECTORS_VERSION = 1  # raised when word_vectors changes what it computes
+
+
+def _word_hash(word: str) -> int:
+    """gensim seeds each word's starting vector with a hash of it; Python's own hash of a string changes with
+    every interpreter, this one never does."""
+    return zlib.crc32(word.encode())
+
+
+def word_vectors(paths: list[Path], classes: dict[str, tuple[str, ...]], cache_dir: Path):
+    """Skip-gram word2vec vectors (Mikolov et al. 2013: 100 dimensions, window 5, 5 epochs) learned from the
+    articles in `paths`, unit length, a row per word of `classes` in its order (the network's word inputs), and a
+    line saying what was done. Deterministic: one worker thread, a fixed seed and a fixed word hash. Needs the
+    `neural` extra (gensim); cached per corpus like the classes."""
+    import numpy as np
+
+    from indexer.enrich.entities.clusters import word_form
+    from indexer.enrich.entities.network import VECTOR_DIM
+    from indexer.enrich.tokens import tokenize
+
+    words = list(classes)
+    identity = [VECTORS_VERSION, words[:100], len(words)] + [
+        (str(p.resolve()), p.stat().st_size, p.stat().st_mtime_ns) for p in paths]
+    digest = hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:16]
+    cached = cache_dir / f"word-vectors-{digest}.npy"
+    if cached.exists():
+        vectors = np.load(cached)
+        return vectors, f"word vectors for {len(vectors)} words (cached in {cached})"
+    from gensim.models import Word2Vec
+
+    documents = [[word_form(t) for t in tokenize(text)] for text in corpus_texts(paths, Counter()) if text]
+    model = Word2Vec(documents, vector_size=VECTOR_DIM, window=5, min_count=3, sg=1, negative=5, epochs=5,
+                     workers=1, seed=0, hashfxn=_word_hash)
+    vectors = np.array([model.wv[w] if w in model.wv else np.zeros(VECTOR_DIM) for w in words], dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    scratch = cached.with_suffix(".partial.npy")
+    np.save(scratch, vectors)
+    scratch.replace(cached)
+    return vectors, f"word vectors for {len(vectors)} words"
 
 
 def unlabeled_texts(paths: list[Path] | None) -> Callable[[], Iterator[str]] | None:

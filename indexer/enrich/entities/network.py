@@ -1,0 +1,175 @@
+"""The entity model's second expert: a bidirectional LSTM tagger (Lample et al. 2016), run with numpy.
+
+Its label scores and transitions are weighed with the CRF's, a product of experts, before the one Viterbi pass of
+`crf.CrfExtractor.tag`: the CRF reads many sparse features, the network reads dense ones, word vectors learned from
+unlabeled news and the letters of each word, and the two err on different words. Its inputs per word: the word's
+vector (entities.training.word_vectors; int8 in the model file), a letter CNN over its first LONGEST_WORD letters,
+the CRF's lexicon flags and its word classes; per token, the rules' tag. What a word adds to the LSTM's gates is
+the same wherever it stands, so it is computed once per word and cached (bounded); the recurrence then runs over
+all the sentences of an article at once, both directions in step. Trained with torch
+(entities.network_training); tagging needs numpy only.
+"""
+from __future__ import annotations
+
+from operator import attrgetter
+
+import numpy as np
+
+from indexer.enrich.entities.base import Token
+from indexer.enrich.entities.clusters import LEVELS, classes_of
+from indexer.enrich.tokens import Tokens
+
+FLAG_COUNT = 14  # the CRF's lexicon flags (crf.Featurizer.flags), read as 0/1 inputs
+LONGEST_WORD = 20  # letters the letter CNN reads; shorter words are padded to this length
+VECTOR_DIM = 100  # word2vec dimensions (entities.training.word_vectors)
+LETTER_DIM, LETTER_FILTERS, RULE_DIM, CLASS_DIM = 32, 64, 8, 16
+HIDDEN = 64  # LSTM units a direction: 128 score within 0.01 and take twice the time (bench/entity_neural_ensemble.py)
+CRF_SHARE = 0.5  # the CRF's weight in the product of experts, fixed before it was measured (0.3 and 0.7 score alike)
+# Words whose gate inputs are kept per process: 2 KB each at 64 units, so ~60 MB; the most frequent are met first,
+# and the others are computed again, all of an article's at once.
+WORDS_CACHED = 30_000
+_GAP = attrgetter("gap")
+
+
+def quantize(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows as int8 and a scale per row (a quarter of the float32 size in the model file)."""
+    scales = np.abs(vectors).max(axis=1) / 127
+    scales[scales == 0] = 1
+    return np.round(vectors / scales[:, None]).astype(np.int8), scales.astype(np.float32)
+
+
+def dequantize(codes: np.ndarray, scales: np.ndarray) -> np.ndarray:
+    return codes.astype(np.float32) * scales[:, None]
+
+
+def letter_ids(token: Token, alphabet: dict[str, int]) -> list[int]:
+    """The word's letters as the letter CNN's symbols (0 pads, 1 is a letter training never saw)."""
+    ids = [alphabet.get(ch, 1) for ch in token.norm[:LONGEST_WORD]]
+    return ids + [0] * (LONGEST_WORD - len(ids))
+
+
+def class_ids(token: Token, classes: dict) -> list[int]:
+    """The word's class at each level, 1-based (0: a word with no class)."""
+    return [int(c) + 1 if c != "-" else 0 for c in classes_of(token, classes)]
+
+
+def input_width() -> int:
+    """The LSTM's input: vector, no-vector flag, letter CNN, flags, rule tag, word classes (in that order)."""
+    return VECTOR_DIM + 1 + LETTER_FILTERS + FLAG_COUNT + RULE_DIM + CLASS_DIM * len(LEVELS)
+
+
+class NetworkTagger:
+    """Label scores per token (in crf._TAGS order) from the exported weights of a trained network.
+
+    `saved`: {"weights": torch parameter name -> array, "alphabet": its letters, "vectors"/"scales": the int8 word
+    vectors, row i for the i-th word of `classes`}. `flags`: a token's lexicon flags (crf.Featurizer.flags);
+    `rule_row`: a rule tag's row in the rule embedding."""
+
+    def __init__(self, saved: dict, classes: dict, flags, rule_row: dict[str, int]):
+        w = {name: np.asarray(value, dtype=np.float32) for name, value in saved["weights"].items()}
+        self.hidden = h = w["lstm.weight_hh_l0"].shape[1]
+        self.alphabet = {ch: i + 2 for i, ch in enumerate(saved["alphabet"])}
+        self.codes, self.scales = saved["vectors"], saved["scales"]
+        self.rows = {word: i + 1 for i, word in zip(range(len(self.codes)), classes)}  # 0: no vector
+        self.classes, self.flags, self.rule_row = classes, flags, rule_row
+        # torch's gate order is i, f, g, o; here i, f, o, g, so that the three sigmoids are one block, and
+        # sigmoid(x) = (1 + tanh(x / 2)) / 2 with the halving folded into those gates' weights: one tanh a step
+        order = np.r_[0:2 * h, 3 * h:4 * h, 2 * h:3 * h]
+        half = np.r_[np.full(3 * h, 0.5), np.ones(h)].astype(np.float32)
+
+        def gates_of(matrix):  # rows of a direction's 4h gates, reordered and scaled
+            return matrix[order] * (half[:, None] if matrix.ndim == 2 else half)
+
+        directions = ("l0", "l0_reverse")
+        inputs = np.concatenate([gates_of(w[f"lstm.weight_ih_{d}"]) for d in directions])  # (8h, width)
+        self._bias = np.concatenate([gates_of(w[f"lstm.bias_ih_{d}"] + w[f"lstm.bias_hh_{d}"]) for d in directions])
+        self._recurrent = np.stack([gates_of(w[f"lstm.weight_hh_{d}"]).T for d in directions])  # (2, h, 4h)
+        edges = np.cumsum([0, VECTOR_DIM, 1, LETTER_FILTERS, FLAG_COUNT, RULE_DIM, *[CLASS_DIM] * len(LEVELS)])
+        part = [inputs[:, a:b] for a, b in zip(edges, edges[1:])]
+        # a word's dense inputs (vector, no-vector flag, letter CNN, flags) go through one product
+        self._dense = np.concatenate(part[:4], axis=1).T  # (100 + 1 + filters + flags, 8h)
+        # an embedding feeds the gates only through its product with these weights: fold them in once
+        self._rule_gates = w["rule.weight"] @ part[4].T  # (rule tags, 8h)
+        self._class_gates = [w[f"word_class.{i}.weight"] @ part[5 + i].T for i in range(len(LEVELS))]
+        # the convolution of embedded letters, per letter and offset: a look-up instead of a product
+        self._conv = [w["letter.weight"] @ w["letter_cnn.weight"][:, :, k].T for k in range(3)]  # (letters, filters)
+        self._conv_bias = w["letter_cnn.bias"]
+        self._out = w["out.weight"].T  # (2h, tags)
+        self._out_bias = w["out.bias"]
+        self.between, self.start = w["crf.between"], w["crf.start"]
+        self._cached: dict[tuple[str, bool], np.ndarray] = {}
+
+    def word_gates(self, tokens: list[Token]) -> np.ndarray:
+        """(tokens, 8h): what each word adds to both directions' gates wherever it stands (all but the rule
+        tag), for many words at once."""
+        rows = np.array([classes_of(t, self.rows, missing=0) for t in tokens])
+        known = rows > 0
+        dense = np.zeros((len(tokens), self._dense.shape[0]), np.float32)
+        dense[known, :VECTOR_DIM] = self.codes[rows[known] - 1] * self.scales[rows[known] - 1, None]
+        dense[:, VECTOR_DIM] = ~known
+        dense[:, VECTOR_DIM + 1:VECTOR_DIM + 1 + LETTER_FILTERS] = self.letter_features(tokens)
+        dense[:, VECTOR_DIM + 1 + LETTER_FILTERS:] = [self.flags(t) for t in tokens]
+        gates = dense @ self._dense + self._bias
+        for table, ids in zip(self._class_gates, np.array([class_ids(t, self.classes) for t in tokens]).T):
+            gates += table[ids]
+        return gates
+
+    def letter_features(self, tokens: list[Token]) -> np.ndarray:
+        """The letter CNN: embedded letters, a width-3 convolution (zero-padded), ReLU, max over positions."""
+        ids = np.array([letter_ids(t, self.alphabet) for t in tokens])  # (n, LONGEST_WORD); 0 embeds to zeros
+        padded = np.pad(ids, ((0, 0), (1, 1)))
+        out = self._conv[0][padded[:, :-2]] + self._conv[1][ids] + self._conv[2][padded[:, 2:]] + self._conv_bias
+        return np.maximum(out, 0).max(axis=1)
+
+    def _gates(self, tokens: Tokens) -> np.ndarray:
+        """Each token's word gates: from the cache, and those of the words not in it computed together."""
+        cached = self._cached
+        keys = list(zip(tokens.words, map(_GAP, tokens)))
+        missing = {key: token for key, token in zip(keys, tokens) if key not in cached}
+        if missing:
+            computed = dict(zip(missing, self.word_gates(list(missing.values()))))
+            room = WORDS_CACHED - len(cached)
+            if room > 0:  # bounded: frequent words are met first
+                cached.update(list(computed.items())[:room])
+            return np.array([computed[key] if key in computed else cached[key] for key in keys])
+        return np.array(list(map(cached.__getitem__, keys)))
+
+    def emissions(self, tokens: Tokens, rule_tags: list[str], bounds: list[tuple[int, int]]) -> np.ndarray:
+        """(tokens, tags): each token's label scores, the LSTM run over each sentence (`bounds`) on its own; all
+        the sentences in step, both directions at once."""
+        h = self.hidden
+        gates = self._gates(tokens) + self._rule_gates[[self.rule_row[tag] for tag in rule_tags]]  # (tokens, 8h)
+        forward_gates, backward_gates = gates[:, :4 * h], gates[:, 4 * h:]
+        ordered = sorted(bounds, key=lambda b: b[0] - b[1])  # longest first: the active sentences lead
+        lengths = np.array([end - start for start, end in ordered])
+        active = np.searchsorted(-lengths, -np.arange(int(lengths[0])), side="left")  # sentences longer than t
+        starts, lasts = np.array([b[0] for b in ordered]), np.array([b[1] - 1 for b in ordered])
+        # The tokens in step order (step t of every sentence still running, then step t + 1, ...), gathered once:
+        # each step's inputs and outputs are then a contiguous block, read and written without copies.
+        at = np.concatenate([[0], np.cumsum(active)])
+        ahead = np.concatenate([starts[:n] + t for t, n in enumerate(active)])
+        back = np.concatenate([lasts[:n] - t for t, n in enumerate(active)])
+        inputs = (forward_gates[ahead], backward_gates[back])
+        outputs = np.empty((2, len(tokens), h), np.float32)
+        count = len(ordered)
+        state, cell, product = (np.zeros((2, count, h), np.float32) for _ in range(3))
+        z = np.empty((2, count, 4 * h), np.float32)
+        for t, n in enumerate(active):  # in place: a dozen array calls a step of the longest sentence
+            zz, cc, ss, pp = z[:, :n], cell[:, :n], state[:, :n], product[:, :n]
+            np.matmul(ss, self._recurrent, out=zz)
+            zz[0] += inputs[0][at[t]:at[t + 1]]
+            zz[1] += inputs[1][at[t]:at[t + 1]]
+            np.tanh(zz, out=zz)
+            sigmoids = zz[..., :3 * h]
+            sigmoids += 1
+            sigmoids *= 0.5  # i, f, o; then g
+            cc *= zz[..., h:2 * h]
+            np.multiply(zz[..., :h], zz[..., 3 * h:], out=pp)
+            cc += pp
+            np.tanh(cc, out=ss)
+            ss *= zz[..., 2 * h:3 * h]
+            outputs[:, at[t]:at[t + 1]] = ss
+        hidden = np.empty((len(tokens), 2 * h), np.float32)
+        hidden[ahead, :h] = outputs[0]
+        hidden[back, h:] = outputs[1]
+        return hidden @ self._out + self._out_bias

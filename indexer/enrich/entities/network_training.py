@@ -1,0 +1,160 @@
+"""Training the entity model's network (entities.network) with torch, and exporting its weights for numpy.
+
+Needs the `neural` extra (torch, gensim). Deterministic: one thread, fixed seeds, deterministic algorithms only, so
+the same sentences and vectors always give the same weights (and `make model` the same file).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from indexer.enrich.entities.clusters import LEVELS, classes_of
+from indexer.enrich.entities.crf import _TAGS, Featurizer, aligned_examples, rule_tags, sentences
+from indexer.enrich.entities.network import (CLASS_DIM, FLAG_COUNT, HIDDEN, LETTER_DIM, LETTER_FILTERS,
+                                             LONGEST_WORD, RULE_DIM, NetworkTagger, class_ids, dequantize,
+                                             input_width, letter_ids, quantize)
+
+EPOCHS, BATCH, LEARNING_RATE, DROPOUT = 20, 16, 2e-3, 0.5
+
+
+def _modules(table: np.ndarray, letters: int, hidden: int):
+    import torch
+    from torch import nn
+
+    class Transitions(nn.Module):
+        """The CRF layer: label transition and start scores; the sentence loss (negative log-likelihood)."""
+
+        def __init__(self, n: int):
+            super().__init__()
+            self.between, self.start = nn.Parameter(torch.zeros(n, n)), nn.Parameter(torch.zeros(n))
+
+        def loss(self, emissions, tags, mask):
+            gold = self.start[tags[:, 0]] + emissions[:, 0].gather(1, tags[:, :1]).squeeze(1)
+            alpha = self.start + emissions[:, 0]
+            for t in range(1, emissions.shape[1]):
+                m = mask[:, t]
+                step = self.between[tags[:, t - 1], tags[:, t]] + emissions[:, t].gather(1, tags[:, t:t + 1]).squeeze(1)
+                gold = gold + step * m
+                alpha = torch.where(m[:, None], torch.logsumexp(
+                    alpha[:, :, None] + self.between[None] + emissions[:, t, None, :], dim=1), alpha)
+            return (torch.logsumexp(alpha, dim=1) - gold).sum()
+
+    class Tagger(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.word = nn.Embedding.from_pretrained(torch.tensor(table), freeze=True)
+            self.letter = nn.Embedding(letters + 2, LETTER_DIM, padding_idx=0)
+            self.letter_cnn = nn.Conv1d(LETTER_DIM, LETTER_FILTERS, 3, padding=1)
+            self.rule = nn.Embedding(len(_TAGS), RULE_DIM)
+            self.word_class = nn.ModuleList(nn.Embedding(k + 1, CLASS_DIM) for k in LEVELS)
+            self.dropout = nn.Dropout(DROPOUT)
+            self.lstm = nn.LSTM(input_width(), hidden, batch_first=True, bidirectional=True)
+            self.out = nn.Linear(2 * hidden, len(_TAGS))
+            self.crf = Transitions(len(_TAGS))
+
+        def emissions(self, batch):
+            words, letters, flags, rules, word_classes, mask = batch
+            b, t, n = letters.shape
+            spelled = torch.relu(self.letter_cnn(self.letter(letters.view(b * t, n)).transpose(1, 2)))
+            # the order of network.input_width
+            x = torch.cat([self.word(words), (words == 0).float()[..., None], spelled.max(2).values.view(b, t, -1),
+                           flags, self.rule(rules), *(e(word_classes[..., i]) for i, e in enumerate(self.word_class))],
+                          -1)
+            packed = nn.utils.rnn.pack_padded_sequence(self.dropout(x), mask.sum(1), batch_first=True,
+                                                       enforce_sorted=False)
+            h, _ = nn.utils.rnn.pad_packed_sequence(self.lstm(packed)[0], batch_first=True, total_length=t)
+            return self.out(self.dropout(h))
+
+    return Tagger()
+
+
+class _Inputs:
+    """A sentence's tokens as the network's integer and flag inputs (what NetworkTagger computes per word)."""
+
+    def __init__(self, rows: dict[str, int], classes: dict, alphabet: dict[str, int], featurize: Featurizer):
+        self.rows, self.classes, self.alphabet, self.featurize = rows, classes, alphabet, featurize
+
+    def __call__(self, tokens, rules: list[str]):
+        return ([classes_of(t, self.rows, missing=0) for t in tokens],
+                [letter_ids(t, self.alphabet) for t in tokens],
+                [list(map(float, self.featurize.flags(t))) for t in tokens],
+                [_TAGS.index(tag) for tag in rules],
+                [class_ids(t, self.classes) for t in tokens])
+
+
+def _batch(items):
+    """Padded tensors of (inputs, tags) items, and the mask of real tokens."""
+    import torch
+
+    length, size = max(len(inputs[0]) for inputs, _ in items), len(items)
+    words, rules, tags = (torch.zeros(size, length, dtype=torch.long) for _ in range(3))
+    letters = torch.zeros(size, length, LONGEST_WORD, dtype=torch.long)
+    flags = torch.zeros(size, length, FLAG_COUNT)
+    word_classes = torch.zeros(size, length, len(LEVELS), dtype=torch.long)
+    mask = torch.zeros(size, length, dtype=torch.bool)
+    for b, ((w, spelled, f, r, c), y) in enumerate(items):
+        n = len(w)
+        words[b, :n], letters[b, :n], flags[b, :n] = torch.tensor(w), torch.tensor(spelled), torch.tensor(f)
+        rules[b, :n], word_classes[b, :n], tags[b, :n], mask[b, :n] = torch.tensor(r), torch.tensor(c), \
+            torch.tensor(y), True
+    return (words, letters, flags, rules, word_classes, mask), tags
+
+
+def train_network(examples: list[tuple[list[str], list[str]]], classes: dict, vectors: np.ndarray, *,
+                  hidden: int = HIDDEN, epochs: int = EPOCHS, seed: int = 0) -> dict:
+    """A BiLSTM-CRF trained on (CoNLL tokens, BIO tags) sentences as our tokenizer splits them (Adam, batches of
+    sentences of similar length, a fixed number of epochs); what the model file keeps of it (NetworkTagger's
+    `saved`). `vectors`: a row per word of `classes`, in its order (entities.training.word_vectors)."""
+    import torch
+    from torch import nn
+
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True)
+    torch.manual_seed(seed)
+    codes, scales = quantize(vectors)
+    table = np.vstack([np.zeros((1, vectors.shape[1]), np.float32), dequantize(codes, scales)])  # as shipped
+    rows = {word: i + 1 for i, word in zip(range(len(codes)), classes)}
+    featurize = Featurizer(classes)
+    aligned = list(aligned_examples(examples))
+    letters = sorted({ch for tokens, _ in aligned for t in tokens for ch in t.norm[:LONGEST_WORD]})
+    inputs = _Inputs(rows, classes, {ch: i + 2 for i, ch in enumerate(letters)}, featurize)
+    items = []
+    for tokens, tags in aligned:  # sentence by sentence, as the tagger runs
+        rules = rule_tags(tokens, featurize.rules)
+        for start, end in sentences(tokens):
+            items.append((inputs(tokens[start:end], rules[start:end]), [_TAGS.index(t) for t in tags[start:end]]))
+    network = _modules(table, len(letters), hidden)
+    optimizer = torch.optim.Adam([p for p in network.parameters() if p.requires_grad], lr=LEARNING_RATE)
+    draw = np.random.default_rng(seed)
+    for _ in range(epochs):
+        network.train()
+        order = sorted(range(len(items)), key=lambda i: len(items[i][1]) + draw.random() * 8)
+        batches = [order[i:i + BATCH] for i in range(0, len(order), BATCH)]
+        draw.shuffle(batches)
+        for chosen in batches:
+            batch, tags = _batch([items[i] for i in chosen])
+            loss = network.crf.loss(network.emissions(batch), tags, batch[-1]) / len(chosen)
+            optimizer.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(network.parameters(), 5.0)
+            optimizer.step()
+    network.eval()
+    saved = {"weights": {name: value.detach().numpy().copy() for name, value in network.state_dict().items()
+                         if name != "word.weight"},
+             "alphabet": "".join(letters), "vectors": codes, "scales": scales}
+    _check_export(network, saved, classes, inputs, aligned[:40])
+    return saved
+
+
+def _check_export(network, saved: dict, classes: dict, inputs: _Inputs, aligned) -> None:
+    """The numpy tagger must give torch's label scores: checked on training texts at every export."""
+    import torch
+
+    tagger = NetworkTagger(saved, classes, inputs.featurize.flags, {tag: i for i, tag in enumerate(_TAGS)})
+    with torch.no_grad():
+        for tokens, _ in aligned:
+            rules, bounds = rule_tags(tokens, inputs.featurize.rules), sentences(tokens)
+            expected = np.vstack([network.emissions(_batch([(inputs(tokens[a:b], rules[a:b]), [0] * (b - a))])[0])[0]
+                                  .numpy() for a, b in bounds])
+            got = tagger.emissions(tokens, rules, bounds)
+            if not np.allclose(got, expected, atol=1e-3):
+                raise RuntimeError(f"the exported network differs from torch's by {np.abs(got - expected).max()}")

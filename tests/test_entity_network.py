@@ -1,0 +1,174 @@
+"""The entity model's network (entities.network): its numpy tagger computes what a plain BiLSTM computes from the
+same weights, a model file with a network loads and tags, and training one without torch is one clear line.
+(That the numpy tagger also gives torch's own label scores is checked by every training run: network_training.)"""
+import lzma
+import pickle
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from core.settings import SHIPPED_ENTITY_MODEL
+from indexer.enrich.entities.clusters import LEVELS
+from indexer.enrich.entities.crf import _TAGS, MODEL_FORMAT, NETWORK_FORMAT, CrfExtractor, Featurizer, rule_tags, \
+    sentences, write_model
+from indexer.enrich.entities.network import (CLASS_DIM, FLAG_COUNT, LETTER_DIM, LETTER_FILTERS, LONGEST_WORD,
+                                             RULE_DIM, NetworkTagger, class_ids, input_width, letter_ids, quantize)
+from indexer.enrich.tokens import tokenize
+
+TEXT = ("قال الرئيس الفرنسي إيمانويل ماكرون في باريس إن الأمم المتحدة ستجتمع. وأضاف أن وزارة الخارجية "
+        "السعودية رحبت بالقرار؛ وزار الأمير خالد الفيصل جدة أمس.")
+HIDDEN = 8
+
+
+def _network(classes: dict, seed: int = 0) -> dict:
+    """A network of the trained layout with random weights (torch parameter names and shapes)."""
+    draw = np.random.default_rng(seed)
+
+    def weights(*shape):
+        return draw.normal(0, 0.5, shape).astype(np.float32)
+
+    letters = sorted(set("".join(TEXT.split())))[:-3]  # a few letters unknown to the alphabet
+    vectors = draw.normal(size=(len(classes) - 2, 100)).astype(np.float32)  # two words without a vector
+    codes, scales = quantize(vectors)
+    h, tags = HIDDEN, len(_TAGS)
+    saved = {"letter.weight": weights(len(letters) + 2, LETTER_DIM), "letter_cnn.weight":
+             weights(LETTER_FILTERS, LETTER_DIM, 3), "letter_cnn.bias": weights(LETTER_FILTERS),
+             "rule.weight": weights(tags, RULE_DIM), "out.weight": weights(tags, 2 * h), "out.bias": weights(tags),
+             "crf.between": weights(tags, tags), "crf.start": weights(tags)}
+    saved["letter.weight"][0] = 0  # the padding symbol embeds to zeros, as torch's padding_idx keeps it
+    for i, k in enumerate(LEVELS):
+        saved[f"word_class.{i}.weight"] = weights(k + 1, CLASS_DIM)
+    for direction in ("l0", "l0_reverse"):
+        saved |= {f"lstm.weight_ih_{direction}": weights(4 * h, input_width()),
+                  f"lstm.weight_hh_{direction}": weights(4 * h, h), f"lstm.bias_ih_{direction}": weights(4 * h),
+                  f"lstm.bias_hh_{direction}": weights(4 * h)}
+    return {"weights": saved, "alphabet": "".join(letters), "vectors": codes, "scales": scales}
+
+
+def _classes() -> dict:
+    words = list(dict.fromkeys(t.key for t in tokenize(TEXT)))
+    return {w: (str(i % 64), str(i % 256), "-" if i % 5 == 0 else str(i)) for i, w in enumerate(words)}
+
+
+def _plain_bilstm(network: dict, classes: dict, featurize: Featurizer, tokens, rules) -> np.ndarray:
+    """The reference: torch's LSTM equations, sentence by sentence, one token at a time, from the raw weights."""
+    w, h = network["weights"], HIDDEN
+    alphabet = {ch: i + 2 for i, ch in enumerate(network["alphabet"])}
+    rows = {word: i + 1 for i, word in zip(range(len(network["vectors"])), classes)}
+    from indexer.enrich.entities.clusters import classes_of
+
+    def inputs(token, rule):
+        row = classes_of(token, rows, missing=0)
+        vector = (network["vectors"][row - 1] * network["scales"][row - 1]) if row else np.zeros(100)
+        letters = np.vstack([np.zeros(LETTER_DIM), w["letter.weight"][letter_ids(token, alphabet)],
+                             np.zeros(LETTER_DIM)])
+        conv = [w["letter_cnn.bias"] + sum(w["letter_cnn.weight"][:, :, k] @ letters[p + k] for k in range(3))
+                for p in range(LONGEST_WORD)]
+        spelled = np.max(np.maximum(conv, 0), axis=0)
+        return np.concatenate([vector, [float(row == 0)], spelled, np.array(featurize.flags(token), float),
+                               w["rule.weight"][_TAGS.index(rule)],
+                               *(w[f"word_class.{i}.weight"][c] for i, c in enumerate(class_ids(token, classes)))])
+
+    def sigmoid(x):
+        return 1 / (1 + np.exp(-x))
+
+    def run(xs, d):
+        state, cell, out = np.zeros(h), np.zeros(h), []
+        for x in xs:
+            z = w[f"lstm.weight_ih_{d}"] @ x + w[f"lstm.bias_ih_{d}"] + w[f"lstm.weight_hh_{d}"] @ state + \
+                w[f"lstm.bias_hh_{d}"]
+            i, f, g, o = sigmoid(z[:h]), sigmoid(z[h:2 * h]), np.tanh(z[2 * h:3 * h]), sigmoid(z[3 * h:])
+            cell = f * cell + i * g
+            state = o * np.tanh(cell)
+            out.append(state)
+        return out
+
+    scores = []
+    for start, end in sentences(tokens):
+        xs = [inputs(t, r) for t, r in zip(tokens[start:end], rules[start:end])]
+        forward, backward = run(xs, "l0"), run(xs[::-1], "l0_reverse")[::-1]
+        scores += [w["out.weight"] @ np.concatenate([a, b]) + w["out.bias"] for a, b in zip(forward, backward)]
+    return np.array(scores)
+
+
+def test_the_numpy_tagger_computes_a_plain_bilstm_on_all_sentences_at_once():
+    classes = _classes()
+    network = _network(classes)
+    featurize = Featurizer(classes)
+    tokens = tokenize(TEXT)
+    assert len(sentences(tokens)) == 2  # sentences of different lengths run in step
+    rules = rule_tags(tokens, featurize.rules)
+    tagger = NetworkTagger(network, classes, featurize.flags, {tag: i for i, tag in enumerate(_TAGS)})
+    expected = _plain_bilstm(network, classes, featurize, tokens, rules)
+    first = tagger.emissions(tokens, rules, sentences(tokens))
+    assert np.allclose(first, expected, atol=1e-4)
+    again = tagger.emissions(tokens, rules, sentences(tokens))  # the words' gates now come from the cache
+    assert np.allclose(again, expected, atol=1e-4)
+
+
+@pytest.fixture(scope="module")
+def crf_parts():
+    with lzma.open(SHIPPED_ENTITY_MODEL) as handle:
+        return pickle.load(handle)
+
+
+def test_a_model_file_with_a_network_is_format_8_and_weighs_both_experts(crf_parts, tmp_path):
+    classes = crf_parts["classes"]
+    kept = dict(list(classes.items())[:2000])  # the network's vectors cover the first words of the classes
+    network = _network(kept | {"x": ("0", "0", "0"), "y": ("0", "0", "0")}, seed=1)
+    with_network, alone = tmp_path / "with-network.xz", tmp_path / "alone.xz"
+    write_model(with_network, crf_parts["crfsuite"], classes, crf_parts["profile"], crf_parts["spelling"], network)
+    write_model(alone, crf_parts["crfsuite"], classes, crf_parts["profile"], crf_parts["spelling"])
+    assert pickle.loads(lzma.decompress(with_network.read_bytes()))["format"] == NETWORK_FORMAT
+    assert pickle.loads(lzma.decompress(alone.read_bytes()))["format"] == MODEL_FORMAT
+    both, crf = CrfExtractor.load(with_network), CrfExtractor.load(alone)
+    assert both.network is not None and crf.network is None
+    tokens = tokenize(TEXT)
+    tags = both.tag(tokens)
+    # BIO holds whatever the network's scores: an inside tag only continues a name of its type
+    for previous, tag in zip(["O", *tags], tags):
+        assert not tag.startswith("I-") or previous[2:] == tag[2:]
+    # the combined scores are the CRF's and the network's, weighed half and half
+    net = both.network.emissions(tokens, rule_tags(tokens, both.featurize.rules), sentences(tokens))
+    order = [_TAGS.index(label) for label in both.labels]
+    assert np.allclose(both.scores(tokens), 0.5 * crf.scores(tokens) + 0.5 * net[:, order], atol=1e-5)
+
+
+def test_training_the_network_without_torch_is_one_clear_line(monkeypatch, tmp_path):
+    import importlib.util
+
+    from cli import commands  # noqa: F401  (registers `train` on the group)
+    from cli.main import akhbar
+
+    found = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "torch" else found(name, *a))
+    gold = tmp_path / "gold.conll"
+    gold.write_text("محمد B-PERS\nقال O\n", encoding="utf-8")
+    articles = tmp_path / "articles.jsonl"
+    articles.write_text('{"title": "عنوان", "body": "نص"}\n', encoding="utf-8")
+    result = CliRunner().invoke(akhbar, ["train", "entities", str(gold), "--out", str(tmp_path / "m.xz"),
+                                         "--unlabeled", str(articles), "--network"])
+    assert result.exit_code == 1
+    assert "neural extra" in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "m.xz").exists()
+
+
+def test_the_shipped_network_model_is_named_network_loads_and_passes_the_seed_case(monkeypatch):
+    from core.settings import SHIPPED_NETWORK_MODEL, load
+    from indexer.enrich.entities import EntityStage
+    from indexer.enrich.entities.network import HIDDEN
+    from tests.test_entities import BODY, TITLE
+
+    monkeypatch.setenv("AKHBAR_ENTITY_MODEL", "network")
+    assert load().entity_model == SHIPPED_NETWORK_MODEL
+    assert SHIPPED_NETWORK_MODEL.stat().st_size <= 15 * 1024 * 1024
+    extractor = CrfExtractor.load(SHIPPED_NETWORK_MODEL)
+    assert extractor.network is not None and extractor.network.hidden == HIDDEN
+    names = {(e.type, e.name) for e in EntityStage(extractor).entities(TITLE, BODY)}
+    assert {("person", "حامد مصطفى الورفلي"), ("person", "ماريا كلارا بيانكي"),
+            ("person", "طارق عبدالسلام الزوي")} <= names
+    assert {("organization", "وزارة الخارجية"), ("organization", "حكومة الوحدة الوطنية"),
+            ("organization", "مكتب الأمم المتحدة المعني بالمخدرات والجريمة")} <= names
+    assert ("location", "ليبيا") in names and ("location", "طرابلس") in names
