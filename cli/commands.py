@@ -141,6 +141,13 @@ def eval_group():
     """Measure extraction and topic tagging against gold data."""
 
 
+_network_option = click.option(
+    "--network", is_flag=True,
+    help="With --unlabeled: also train the network (a BiLSTM over word vectors of those articles) whose label scores "
+         "are weighed with the CRF's: more accurate, slower to index (see the model card); needs the neural extra "
+         "(torch, gensim).")
+
+
 @eval_group.command("entities")
 @click.argument("gold", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object instead of a table.")
@@ -154,10 +161,7 @@ def eval_group():
 @click.option("--context", type=click.IntRange(1, 1000), default=1, show_default=True,
               help="Sentences read as one text, as an article's are (1: each alone). With --folds, scores both "
                    "one by one and with this context.")
-@click.option("--network", is_flag=True,
-              help="With --unlabeled: also train the network (a BiLSTM over word vectors of those articles) whose "
-                   "label scores are weighed with the CRF's: more accurate, slower to index (see the model card); "
-                   "needs the neural extra (torch, gensim).")
+@_network_option
 def eval_entities(gold, as_json, folds, unlabeled, jobs, context, network):
     """Precision, recall and F1 per type (PERS, ORG, LOC) and micro-averaged, on a CoNLL file: of the configured
     extractor (AKHBAR_ENTITY_MODEL), or with --folds of the model recipe, cross-validated over the file."""
@@ -175,7 +179,7 @@ def eval_entities(gold, as_json, folds, unlabeled, jobs, context, network):
 
 def _cross_validate(gold: Path, folds: int, unlabeled: list[Path], jobs: int, as_json: bool, context: int,
                     network: bool) -> None:
-    _training_extra_or_fail(network and bool(unlabeled))
+    _training_extra_or_fail(network, bool(unlabeled))
     from indexer.enrich.entities.training import cross_validate, format_cross_validation
     from indexer.evaluation import read_conll
 
@@ -221,7 +225,9 @@ def _word_vectors(paths: list[Path], classes: dict, *, quiet_stdout: bool = Fals
     return vectors
 
 
-def _training_extra_or_fail(network: bool = False) -> None:
+def _training_extra_or_fail(network: bool = False, unlabeled: bool = False) -> None:
+    if network and not unlabeled:
+        fail("--network needs --unlabeled: the network's word vectors are learned from those articles")
     try:
         import pycrfsuite  # noqa: F401
         import sklearn  # noqa: F401
@@ -268,14 +274,11 @@ def train_group():
                    "model to read: a second one is trained with how often it tagged each word as a name "
                    "(self-training); repeatable. Recommended: names the model never saw in training are then "
                    "recognised by their company.")
-@click.option("--network", is_flag=True,
-              help="With --unlabeled: also train the network (a BiLSTM over word vectors of those articles) whose "
-                   "label scores are weighed with the CRF's: more accurate, slower to index (see the model card); "
-                   "needs the neural extra (torch, gensim).")
+@_network_option
 def train_entities(gold, out, holdout, iterations, unlabeled, network):
-    """Train an entity model (a CRF, and with --unlabeled the network beside it) on a CoNLL file; use it with
+    """Train an entity model (a CRF, and with --network the network beside it) on a CoNLL file; use it with
     AKHBAR_ENTITY_MODEL=OUT."""
-    _training_extra_or_fail(network and bool(unlabeled))
+    _training_extra_or_fail(network, bool(unlabeled))
     from indexer.enrich.entities import extract_mentions
     from indexer.enrich.entities.crf import CrfExtractor, train
     from indexer.enrich.entities.training import unlabeled_texts

@@ -135,7 +135,7 @@ def test_a_model_file_with_a_network_is_format_8_and_weighs_both_experts(crf_par
     assert np.allclose(both.scores(tokens), 0.5 * crf.scores(tokens) + 0.5 * net[:, order], atol=1e-5)
 
 
-def test_training_the_network_without_torch_is_one_clear_line(monkeypatch, tmp_path):
+def test_training_the_network_without_torch_or_articles_is_one_clear_line(monkeypatch, tmp_path):
     import importlib.util
 
     from cli import commands  # noqa: F401  (registers `train` on the group)
@@ -153,6 +153,11 @@ def test_training_the_network_without_torch_is_one_clear_line(monkeypatch, tmp_p
     assert "neural extra" in result.output and "Traceback" not in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert not (tmp_path / "m.xz").exists()
+    # the network's word vectors come from the articles: without them it cannot be trained
+    result = CliRunner().invoke(akhbar, ["train", "entities", str(gold), "--out", str(tmp_path / "m.xz"),
+                                         "--network"])
+    assert result.exit_code == 1 and "--unlabeled" in result.output
+    assert len(result.output.strip().splitlines()) == 1 and not (tmp_path / "m.xz").exists()
 
 
 def test_the_shipped_network_model_is_named_network_loads_and_passes_the_seed_case(monkeypatch):
