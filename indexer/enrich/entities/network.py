@@ -42,6 +42,11 @@ def dequantize(codes: np.ndarray, scales: np.ndarray) -> np.ndarray:
     return codes.astype(np.float32) * scales[:, None]
 
 
+def vector_rows(classes: dict, count: int) -> dict[str, int]:
+    """word -> its row in the word-vector table: the first `count` words of `classes`, from 1 (0: no vector)."""
+    return {word: i + 1 for i, word in zip(range(count), classes)}
+
+
 def letter_ids(token: Token, alphabet: dict[str, int]) -> list[int]:
     """The word's letters as the letter CNN's symbols (0 pads, 1 is a letter training never saw)."""
     ids = [alphabet.get(ch, 1) for ch in token.norm[:LONGEST_WORD]]
@@ -70,7 +75,7 @@ class NetworkTagger:
         self.hidden = h = w["lstm.weight_hh_l0"].shape[1]
         self.alphabet = {ch: i + 2 for i, ch in enumerate(saved["alphabet"])}
         self.codes, self.scales = saved["vectors"], saved["scales"]
-        self.rows = {word: i + 1 for i, word in zip(range(len(self.codes)), classes)}  # 0: no vector
+        self.rows = vector_rows(classes, len(self.codes))
         self.classes, self.flags, self.rule_row = classes, flags, rule_row
         # torch's gate order is i, f, g, o; here i, f, o, g, so that the three sigmoids are one block, and
         # sigmoid(x) = (1 + tanh(x / 2)) / 2 with the halving folded into those gates' weights: one tanh a step
@@ -105,7 +110,7 @@ class NetworkTagger:
         rows = np.array([classes_of(t, self.rows, missing=0) for t in tokens])
         known = rows > 0
         dense = np.zeros((len(tokens), self._dense.shape[0]), np.float32)
-        dense[known, :VECTOR_DIM] = self.codes[rows[known] - 1] * self.scales[rows[known] - 1, None]
+        dense[known, :VECTOR_DIM] = dequantize(self.codes[rows[known] - 1], self.scales[rows[known] - 1])
         dense[:, VECTOR_DIM] = ~known
         dense[:, VECTOR_DIM + 1:VECTOR_DIM + 1 + LETTER_FILTERS] = self.letter_features(tokens)
         dense[:, VECTOR_DIM + 1 + LETTER_FILTERS:] = [self.flags(t) for t in tokens]

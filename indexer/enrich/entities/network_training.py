@@ -11,7 +11,7 @@ from indexer.enrich.entities.clusters import LEVELS, classes_of
 from indexer.enrich.entities.crf import _TAGS, Featurizer, aligned_examples, rule_tags, sentences
 from indexer.enrich.entities.network import (CLASS_DIM, FLAG_COUNT, HIDDEN, LETTER_DIM, LETTER_FILTERS,
                                              LONGEST_WORD, RULE_DIM, NetworkTagger, class_ids, dequantize,
-                                             input_width, letter_ids, quantize)
+                                             input_width, letter_ids, quantize, vector_rows)
 
 EPOCHS, BATCH, LEARNING_RATE, DROPOUT = 20, 16, 2e-3, 0.5
 
@@ -112,7 +112,7 @@ def train_network(examples: list[tuple[list[str], list[str]]], classes: dict, ve
     torch.manual_seed(seed)
     codes, scales = quantize(vectors)
     table = np.vstack([np.zeros((1, vectors.shape[1]), np.float32), dequantize(codes, scales)])  # as shipped
-    rows = {word: i + 1 for i, word in zip(range(len(codes)), classes)}
+    rows = vector_rows(classes, len(codes))
     featurize = Featurizer(classes)
     aligned = list(aligned_examples(examples))
     letters = sorted({ch for tokens, _ in aligned for t in tokens for ch in t.norm[:LONGEST_WORD]})
