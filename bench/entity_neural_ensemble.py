@@ -3,15 +3,15 @@ cross-validation on the same folds as `akhbar eval entities --folds 5` and bench
 
     python bench/entity_neural_ensemble.py [--hidden 64] [--epochs 20] [--weights 0,0.5,1] [--jobs 2]
 
-Per fold, on the other four folds: the shipped CRF recipe (`crf.train`, as `make model`) and the network of
-`make model-network` (entities.network_training: a BiLSTM-CRF after Lample et al. 2016, whose word inputs are
+Per fold, on the other four folds: the shipped CRF recipe (`crf.train`, as `make model-crf`) and the network of
+`make model` (entities.network_training: a BiLSTM-CRF after Lample et al. 2016, whose word inputs are
 word2vec vectors of SaudiNewsNet, a letter CNN, the CRF's lexicon flags, its word classes and the rules' tag). The
 two are combined as a product of experts: per token and label, `w` × the CRF's score + (1 − w) × the network's, the
-same for the transitions, then Viterbi with the BIO constraints (what the network model does at w =
+same for the transitions, then Viterbi with the BIO constraints (what the shipped model does at w =
 network.CRF_SHARE). Scored per sentence on the model's own tags (ANERcorp's convention) and as shipped (reconciled
 with the rules, entities.combine: what `make model-cv` scores), as the candidates bench's `model` and `shipped`
 lines: the CRF alone, the network alone and each combination. This is how the weight and the network's size were
-chosen; `make model-network-cv` then scores the shipped recipe itself.
+chosen; `make model-cv` then scores the shipped recipe itself.
 
 Needs the `train` and `neural` extras (torch, gensim): pip install -e '.[train,neural]'. About an hour on a 2-core
 machine (each fold's network trains on one thread, for determinism).
@@ -28,6 +28,7 @@ from pathlib import Path
 from entity_model_candidates import GOLD, UNLABELED
 
 from indexer.enrich.entities.network import HIDDEN
+from indexer.enrich.entities.steps import Steps
 from indexer.enrich.entities.network_training import EPOCHS
 
 LABELS_SCORED = ("PERS", "ORG", "LOC", "micro")
@@ -89,7 +90,7 @@ def _score_fold(k: int, crf_model: Path, network: dict, weights: list[float]) ->
         tokens = tokenize(text)
         if not tokens:
             return tokens, None, None
-        net = tagger.emissions(tokens, crf.rule_tags(tokens, rules), crf.sentences(tokens))
+        net = tagger.emissions(tokens, crf.rule_tags(tokens, rules), Steps(crf.sentences(tokens)))
         return tokens, extractor.scores(tokens)[:, order], net
 
     scores = {}

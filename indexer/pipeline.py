@@ -18,7 +18,7 @@ import threading
 import time
 from collections import deque
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Iterator
 
 import orjson
@@ -29,7 +29,7 @@ from tqdm import tqdm
 from indexer import bulk
 from indexer.article import Article, Retraction
 from indexer.documents import build_document
-from indexer.enrich import Stage, default_stages, enrich
+from indexer.enrich import Stage, default_stages, enrich, enrich_all
 from indexer.outages import EngineGone, Outages
 from indexer.readers import RawRecord
 from indexer.records import describe, is_retraction, validate_record, validate_retraction
@@ -96,18 +96,35 @@ def enrich_batch(articles: list[Article | Retraction]) -> list[tuple[str, bytes 
     Returns (id, document, None), or (id, None, reason) for an article enrichment failed on — one odd article
     becomes a reject, never the end of the run. Pure apart from the per-process stage objects."""
     load_stages()
-    done = []
     with _enriching:
-        for article in articles:
-            if isinstance(article, Retraction):
-                done.append(article)  # nothing to enrich: it passes through in its place, so input order holds
-                continue
-            try:
-                document = build_document(enrich(article, _stages))
-                done.append((article.id, _serialize(document), None))
-            except Exception as error:  # noqa: BLE001 - reported per record, with its reason
-                done.append((article.id, None, f"enrichment failed: {type(error).__name__}: {error}"))
-    return done
+        batch = [article for article in articles if not isinstance(article, Retraction)]
+        try:  # the batch at once (stages change articles in place: they work on copies)
+            enriched = iter(enrich_all([replace(article) for article in batch], _stages))
+        except Exception:  # noqa: BLE001 - some article of the batch: find it, one by one
+            enriched = map(_enriched_alone, batch)
+        # a retraction has nothing to enrich: it passes through in its place, so input order holds
+        return [article if isinstance(article, Retraction) else _built(article.id, next(enriched))
+                for article in articles]
+
+
+def _enriched_alone(article: Article) -> Article | Exception:
+    try:
+        return enrich(article, _stages)
+    except Exception as error:  # noqa: BLE001 - reported per record, with its reason
+        return error
+
+
+def _built(article_id: str, article: Article | Exception) -> tuple[str, bytes | None, str | None]:
+    if isinstance(article, Exception):
+        return article_id, None, _failure(article)
+    try:
+        return article_id, _serialize(build_document(article)), None
+    except Exception as error:  # noqa: BLE001 - reported per record, with its reason
+        return article_id, None, _failure(error)
+
+
+def _failure(error: Exception) -> str:
+    return f"enrichment failed: {type(error).__name__}: {error}"
 
 
 @dataclass

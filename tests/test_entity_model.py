@@ -41,6 +41,7 @@ def test_the_shipped_model_is_small_and_loads():
     extractor = CrfExtractor.load(settings_module.SHIPPED_ENTITY_MODEL)
     assert set(extractor.labels) >= {"O", "B-PERS", "I-PERS", "B-ORG", "I-ORG", "B-LOC", "I-LOC"}
     assert extractor.featurize.classes  # it carries its word classes
+    assert extractor.network is not None  # and the network beside the CRF
 
 
 @pytest.fixture(scope="module")
@@ -95,17 +96,19 @@ def test_a_broken_model_is_reported_before_the_engine_is_waited_for(broken_model
 
 
 def test_the_fast_tagger_decides_as_crfsuite_does():
+    """The CRF alone (AKHBAR_ENTITY_MODEL=crf): each text's tags, the texts tagged one by one and all together,
+    are CRFsuite's own."""
     from indexer.enrich.tokens import article_tokens
 
-    extractor = CrfExtractor.load(settings_module.SHIPPED_ENTITY_MODEL)
-    compared = 0
-    for line in SAMPLES.read_text(encoding="utf-8").splitlines():
-        record = json.loads(line)
-        tokens = article_tokens(record["title"], record["body"])[0]
-        reference = [tag for items in extractor.featurize(tokens) for tag in extractor.tagger.tag(items)]
-        assert extractor.tag(tokens) == reference
-        compared += len(tokens)
-    assert compared > 2_000
+    extractor = CrfExtractor.load(settings_module.SHIPPED_CRF_MODEL)
+    assert extractor.network is None
+    texts = [article_tokens(record["title"], record["body"])[0]
+             for record in map(json.loads, SAMPLES.read_text(encoding="utf-8").splitlines())]
+    references = [[tag for items in extractor.featurize(tokens) for tag in extractor.tagger.tag(items)]
+                  for tokens in texts]
+    assert [extractor.tag(tokens) for tokens in texts] == references
+    assert extractor.tag_all(texts, [None] * len(texts)) == references
+    assert sum(map(len, texts)) > 2_000
 
 
 def test_cross_validation_trains_per_fold_and_reports_the_spread(tmp_path):

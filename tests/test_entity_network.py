@@ -14,6 +14,7 @@ from indexer.enrich.entities.crf import _TAGS, MODEL_FORMAT, NETWORK_FORMAT, Crf
     sentences, write_model
 from indexer.enrich.entities.network import (CLASS_DIM, FLAG_COUNT, LETTER_DIM, LETTER_FILTERS, LONGEST_WORD,
                                              RULE_DIM, NetworkTagger, class_ids, input_width, letter_ids, quantize)
+from indexer.enrich.entities.steps import Steps
 from indexer.enrich.tokens import tokenize
 
 TEXT = ("قال الرئيس الفرنسي إيمانويل ماكرون في باريس إن الأمم المتحدة ستجتمع. وأضاف أن وزارة الخارجية "
@@ -101,9 +102,9 @@ def test_the_numpy_tagger_computes_a_plain_bilstm_on_all_sentences_at_once():
     rules = rule_tags(tokens, featurize.rules)
     tagger = NetworkTagger(network, classes, featurize.flags, {tag: i for i, tag in enumerate(_TAGS)})
     expected = _plain_bilstm(network, classes, featurize, tokens, rules)
-    first = tagger.emissions(tokens, rules, sentences(tokens))
+    first = tagger.emissions(tokens, rules, Steps(sentences(tokens)))
     assert np.allclose(first, expected, atol=1e-4)
-    again = tagger.emissions(tokens, rules, sentences(tokens))  # the words' gates now come from the cache
+    again = tagger.emissions(tokens, rules, Steps(sentences(tokens)))  # the words' gates now come from the cache
     assert np.allclose(again, expected, atol=1e-4)
 
 
@@ -130,7 +131,7 @@ def test_a_model_file_with_a_network_is_format_8_and_weighs_both_experts(crf_par
     for previous, tag in zip(["O", *tags], tags):
         assert not tag.startswith("I-") or previous[2:] == tag[2:]
     # the combined scores are the CRF's and the network's, weighed half and half
-    net = both.network.emissions(tokens, rule_tags(tokens, both.featurize.rules), sentences(tokens))
+    net = both.network.emissions(tokens, rule_tags(tokens, both.featurize.rules), Steps(sentences(tokens)))
     order = [_TAGS.index(label) for label in both.labels]
     assert np.allclose(both.scores(tokens), 0.5 * crf.scores(tokens) + 0.5 * net[:, order], atol=1e-5)
 
@@ -160,20 +161,32 @@ def test_training_the_network_without_torch_or_articles_is_one_clear_line(monkey
     assert len(result.output.strip().splitlines()) == 1 and not (tmp_path / "m.xz").exists()
 
 
-def test_the_shipped_network_model_is_named_network_loads_and_passes_the_seed_case(monkeypatch):
-    from core.settings import SHIPPED_NETWORK_MODEL, load
-    from indexer.enrich.entities import EntityStage
+def test_crf_names_the_crf_alone_and_the_default_carries_the_network(monkeypatch):
+    from core.settings import SHIPPED_CRF_MODEL, load
     from indexer.enrich.entities.network import HIDDEN
-    from tests.test_entities import BODY, TITLE
 
-    monkeypatch.setenv("AKHBAR_ENTITY_MODEL", "network")
-    assert load().entity_model == SHIPPED_NETWORK_MODEL
-    assert SHIPPED_NETWORK_MODEL.stat().st_size <= 15 * 1024 * 1024
-    extractor = CrfExtractor.load(SHIPPED_NETWORK_MODEL)
-    assert extractor.network is not None and extractor.network.hidden == HIDDEN
-    names = {(e.type, e.name) for e in EntityStage(extractor).entities(TITLE, BODY)}
-    assert {("person", "حامد مصطفى الورفلي"), ("person", "ماريا كلارا بيانكي"),
-            ("person", "طارق عبدالسلام الزوي")} <= names
-    assert {("organization", "وزارة الخارجية"), ("organization", "حكومة الوحدة الوطنية"),
-            ("organization", "مكتب الأمم المتحدة المعني بالمخدرات والجريمة")} <= names
-    assert ("location", "ليبيا") in names and ("location", "طرابلس") in names
+    monkeypatch.setenv("AKHBAR_ENTITY_MODEL", "crf")
+    assert load().entity_model == SHIPPED_CRF_MODEL
+    assert CrfExtractor.load(SHIPPED_CRF_MODEL).network is None
+    monkeypatch.setenv("AKHBAR_ENTITY_MODEL", "network")  # the name the network model had when it was not the default
+    assert load().entity_model == SHIPPED_ENTITY_MODEL
+    monkeypatch.delenv("AKHBAR_ENTITY_MODEL")
+    assert load().entity_model == SHIPPED_ENTITY_MODEL
+    assert CrfExtractor.load(SHIPPED_ENTITY_MODEL).network.hidden == HIDDEN
+
+
+def test_articles_tagged_together_get_what_each_gets_alone():
+    """The indexer tags a batch of articles at once (their sentences in step): the same mentions as one by one,
+    whatever the batch holds (an empty text among them too)."""
+    from indexer.enrich.tokens import article_tokens
+    from tests.conftest import SAMPLES
+    import json
+
+    extractor = CrfExtractor.load(SHIPPED_ENTITY_MODEL)
+    texts = [article_tokens(record["title"], record["body"])[0]
+             for record in map(json.loads, SAMPLES.read_text(encoding="utf-8").splitlines())]
+    texts.insert(3, tokenize(""))
+    alone = [extractor.extract(tokens) for tokens in texts]
+    assert extractor.extract_all(texts) == alone
+    assert extractor.extract_all(texts[::-1]) == alone[::-1]
+    assert sum(map(len, alone)) > 50 and alone[3] == []

@@ -37,6 +37,9 @@ def clean_text(text: str) -> str:
 class Cleanup:
     name = "cleanup"
 
+    def apply_all(self, articles: list[Article]) -> list[Article]:
+        return list(map(self.apply, articles))
+
     def apply(self, article: Article) -> Article:
         article.original_title = article.title
         article.original_body = article.body

@@ -109,7 +109,9 @@ class Tokens(tuple):
         return list(map(_KEY, self))
 
 
-@lru_cache(maxsize=16)
+# Room for a batch of articles (indexer.pipeline.BATCH): the entity stage tokenizes all of a batch, then the
+# topic stage reads the same tokens.
+@lru_cache(maxsize=128)
 def tokenize(text: str) -> Tokens:
     # split() with a capturing group alternates separator, word, separator, …: no match objects to build.
     parts = _split(text)

@@ -102,6 +102,9 @@ def classify(title: str, body: str) -> list[str]:
 class TopicStage:
     name = "topics"
 
+    def apply_all(self, articles: list[Article]) -> list[Article]:
+        return list(map(self.apply, articles))
+
     def apply(self, article: Article) -> Article:
         found = classify(article.title, article.body)
         given = [topic_id(t) for t in article.publisher_topics]

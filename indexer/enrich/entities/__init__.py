@@ -41,10 +41,19 @@ class EntityStage:
         self.extractor = extractor or default_extractor()
 
     def entities(self, title: str, body: str) -> list[Entity]:
+        return self.entities_all([(title, body)])[0]
+
+    def entities_all(self, texts: list[tuple[str, str]]) -> list[list[Entity]]:
+        """The entities of each (title, body), the texts tagged together (faster with a model)."""
         # Title and body as one text so that a name in the title propagates into the body.
-        _, mentions = mentions_in(article_tokens(title, body)[0], self.extractor)
-        return to_entities(mentions, lexicon())
+        tokens = [article_tokens(title, body)[0] for title, body in texts]
+        return [to_entities(propagate(text, found, lexicon()), lexicon())
+                for text, found in zip(tokens, self.extractor.extract_all(tokens))]
 
     def apply(self, article: Article) -> Article:
-        article.entities = self.entities(article.title, article.body)
-        return article
+        return self.apply_all([article])[0]
+
+    def apply_all(self, articles: list[Article]) -> list[Article]:
+        for article, entities in zip(articles, self.entities_all([(a.title, a.body) for a in articles])):
+            article.entities = entities
+        return articles

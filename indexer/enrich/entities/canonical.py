@@ -121,9 +121,11 @@ def to_entities(mentions: list[Mention], lex: Lexicon) -> list[Entity]:
     mentions = [m if clean == m.surface else m._replace(surface=clean)
                 for m in mentions for clean in (clean_surface(m.surface, lex),) if clean]
     keyed = [(mention, facet_key(mention.surface)) for mention in mentions]
-    full_names = {key for mention, key in keyed if mention.type == "person" and " " in key}
+    full_names = Counter(key for mention, key in keyed if mention.type == "person" and " " in key)
     surname_owner: dict[str, str] = {}
-    for key in sorted(full_names, key=len, reverse=True):
+    # the fullest name first; between names as full, the more mentioned, then the first met (never hash order:
+    # the same article gets the same facets in every run)
+    for key in sorted(full_names, key=lambda name: (-len(name), -full_names[name])):
         surname_owner.setdefault(key.split()[-1], key)
     # A given name alone (الأمير خالد) belongs to the one full name of the article that begins with it.
     given_owners: dict[str, set[str]] = defaultdict(set)

@@ -1,8 +1,9 @@
 """The statistical extractor: a linear-chain CRF over word features, with the rules' own decisions among its
 features (stacking), trained on CoNLL data by `akhbar train entities` (`make model` builds the shipped one).
 
-On by default: the package ships a model (entities/data/entity-model.xz); AKHBAR_ENTITY_MODEL picks another or
-`none`. The rules still canonicalize and propagate its mentions. Word classes learned from unlabeled news
+On by default: the package ships a model (entities/data/entity-model-network.xz: this CRF with a network beside it,
+entities.network; entity-model.xz is the CRF alone); AKHBAR_ENTITY_MODEL picks another, `crf` or `none`. The rules
+still canonicalize and propagate its mentions. Word classes learned from unlabeled news
 (entities.clusters), the corpus label profile a first model made of that news (entities.profile, self-training) and
 the spelling model learned from that profile (entities.spelling) travel in the same model file, an xz-compressed
 pickle that holds the CRFsuite model itself, so using one needs python-crfsuite and nothing heavier.
@@ -27,6 +28,7 @@ from indexer.enrich.entities.lexicon import Lexicon, lexicon
 from indexer.enrich.entities.profile import PROFILE_NAMES, label_shares, profile_features, profile_of
 from indexer.enrich.entities.spelling import SPELLING_NAMES, Spelling, spelling_features, train_spelling
 from indexer.enrich.entities.rules import FOREIGN_ENDINGS, RuleExtractor, is_definite
+from indexer.enrich.entities.steps import Steps, viterbi
 
 _BIO = {"person": "PERS", "organization": "ORG", "location": "LOC"}
 _TYPES = {v: k for k, v in _BIO.items()}
@@ -289,7 +291,7 @@ class CrfExtractor:
         self._plain = WordMemo(lambda word: self._word_scores(word_token(word)), bound=WORDS_CACHED)
         self._gapped = WordMemo(lambda word: self._word_scores(word_token(word)._replace(gap=True)),
                                 bound=WORDS_CACHED // 4)
-        self.network = None
+        self.network, self._start = None, None  # _start: what opening a sentence on each label adds
         if network is not None:  # the second expert (entities.network): its scores are weighed with these
             from indexer.enrich.entities.network import CRF_SHARE, NetworkTagger
 
@@ -342,6 +344,32 @@ class CrfExtractor:
 
     def scores(self, tokens: Tokens, rule_mentions: list[Mention] | None = None):
         """(tokens, labels): each token's score per label, its neighbours taken within its sentence."""
+        return self._scored([tokens], [rule_mentions])[0]
+
+    def _scored(self, texts: list[Tokens], rule_mentions: list[list[Mention] | None]):
+        """(scores, steps) of the texts' tokens one after another (the empty texts have none): each token's score
+        per label, and the texts' sentences in step. The network (if any) reads all the texts' sentences at once."""
+        import numpy as np
+
+        totals, words, tags, bounds = [], [], [], []
+        for tokens, found in zip(texts, rule_mentions):
+            if not tokens:
+                continue
+            text_tags = rule_tags(tokens, self.featurize.rules, found)
+            text_bounds = sentences(tokens)
+            totals.append(self._crf_scores(tokens, text_tags, text_bounds))
+            bounds += [(start + len(words), end + len(words)) for start, end in text_bounds]
+            words += tokens
+            tags += text_tags
+        scores, steps = np.concatenate(totals), Steps(bounds)
+        if self.network is None:
+            return scores, steps
+        # the product of experts: the CRF's scores and the network's, weighed (the transitions were, at load)
+        network = self.network.emissions(words, tags, steps)[:, self._net_order]
+        return self._crf_share * scores + (1 - self._crf_share) * network, steps
+
+    def _crf_scores(self, tokens: Tokens, tags: list[str], bounds: list[tuple[int, int]]):
+        """The CRF's own scores of one text's tokens, given the rules' tag of each."""
         import numpy as np
 
         count = len(tokens)
@@ -349,9 +377,7 @@ class CrfExtractor:
         for i in compress(range(count), map(_GAP, tokens)):
             rows[i] = self._gapped[tokens.words[i]]
         words = np.array(rows)
-        tags = rule_tags(tokens, self.featurize.rules, rule_mentions)
         rules = np.fromiter(map(self._rule_row.__getitem__, tags), int, count)
-        bounds = sentences(tokens)
         lengths = np.array([end - start for start, end in bounds])
         first = np.repeat([start for start, _ in bounds], lengths)
         end = np.repeat([end for _, end in bounds], lengths)
@@ -363,55 +389,34 @@ class CrfExtractor:
             seen = np.clip(seen, 0, count - 1)
             total += np.where(inside[:, None], words[seen, index] + self._rule_scores[index][rules[seen]],
                               self._edge[index - 1])
-        if self.network is None:
-            return total
-        # the product of experts: the CRF's scores and the network's, weighed (the transitions were, at load)
-        network = self.network.emissions(tokens, tags, bounds)[:, self._net_order]
-        return self._crf_share * total + (1 - self._crf_share) * network
+        return total
 
     def tag(self, tokens: Tokens, rule_mentions: list[Mention] | None = None) -> list[str]:
-        """The best label sequence of each sentence (Viterbi, all sentences of the text in step)."""
-        import numpy as np
+        """The best label sequence of each sentence."""
+        return self.tag_all([tokens], [rule_mentions])[0]
 
-        if not tokens:
-            return []
-        scores = self.scores(tokens, rule_mentions)
-        bounds = sorted(sentences(tokens), key=lambda b: b[0] - b[1])  # longest first: the active ones lead
-        lengths = np.array([end - start for start, end in bounds])
-        longest = int(lengths[0])
-        active = np.searchsorted(-lengths, -np.arange(longest), side="left")  # at step t, sentences with length > t
-        grid = np.zeros((len(bounds), longest, len(self.labels)))
-        for row, (start, end) in enumerate(bounds):
-            grid[row, :end - start] = scores[start:end]
-        best = grid[:, 0] + self._start if self.network is not None else grid[:, 0].copy()
-        back = np.zeros((longest, len(bounds), len(self.labels)), dtype=np.intp)
-        step = np.empty((len(bounds), len(self.labels), len(self.labels)))  # [sentence, previous, label]
-        for t in range(1, longest):  # in place: a few array calls per position of the longest sentence
-            n = active[t]
-            np.add(best[:n, :, None], self.transitions, out=step[:n])
-            step[:n].argmax(axis=1, out=back[t, :n])
-            step[:n].max(axis=1, out=best[:n])
-            best[:n] += grid[:n, t]
-        path = np.zeros((len(bounds), longest), dtype=np.intp)
-        current = best.argmax(axis=1)
-        rows = np.arange(len(bounds))
-        for t in range(longest - 1, 0, -1):
-            n = active[t]
-            path[:n, t] = current[:n]
-            current[:n] = back[t, rows[:n], current[:n]]
-        path[:, 0] = current
-        tags = [None] * len(tokens)
-        labels = self._label_array
-        for row, (start, end) in enumerate(bounds):
-            tags[start:end] = labels[path[row, :end - start]].tolist()
+    def tag_all(self, texts: list[Tokens], rule_mentions: list[list[Mention] | None]) -> list[list[str]]:
+        """Each text's labels: the best label sequence of each of its sentences (one Viterbi pass over all the
+        texts' sentences in step)."""
+        if not any(texts):
+            return [[] for _ in texts]
+        scores, steps = self._scored(texts, rule_mentions)
+        labels = self._label_array[viterbi(scores, self.transitions, self._start, steps)].tolist()
+        tags, start = [], 0
+        for tokens in texts:
+            tags.append(labels[start:start + len(tokens)])
+            start += len(tokens)
         return tags
 
     def extract(self, tokens: Tokens) -> list[Mention]:
-        if not tokens:
-            return []
-        rule_mentions = self.featurize.rules.extract(tokens)
-        found = tags_to_mentions(tokens, self.tag(tokens, rule_mentions), self._rank)
-        return reconcile(found, rule_mentions, tokens, self.featurize.rules)
+        return self.extract_all([tokens])[0]
+
+    def extract_all(self, texts: list[Tokens]) -> list[list[Mention]]:
+        """The mentions of each text; the texts tagged together, which is faster than one by one."""
+        rules = self.featurize.rules
+        rule_mentions = [rules.extract(tokens) if tokens else [] for tokens in texts]
+        return [reconcile(tags_to_mentions(tokens, tags, self._rank), found, tokens, rules) if tokens else []
+                for tokens, tags, found in zip(texts, self.tag_all(texts, rule_mentions), rule_mentions)]
 
 
 def aligned_tags(sentence_tokens: list[str], gold_tags: list[str], token_starts: list[int]) -> list[str]:

@@ -5,19 +5,21 @@ Its label scores and transitions are weighed with the CRF's, a product of expert
 unlabeled news and the letters of each word, and the two err on different words. Its inputs per word: the word's
 vector (entities.training.word_vectors; int8 in the model file), a letter CNN over its first LONGEST_WORD letters,
 the CRF's lexicon flags and its word classes; per token, the rules' tag. What a word adds to the LSTM's gates is
-the same wherever it stands, so it is computed once per word and cached (bounded); the recurrence then runs over
-all the sentences of an article at once, both directions in step. Trained with torch
-(entities.network_training); tagging needs numpy only.
+the same wherever it stands, so it is computed once per word and kept in a table (bounded); the recurrence then
+runs over all the sentences of a batch of articles at once, both directions in step (entities.steps). Trained
+with torch (entities.network_training); tagging needs numpy only.
 """
 from __future__ import annotations
 
 from operator import attrgetter
+from typing import Sequence
 
 import numpy as np
 
 from indexer.enrich.entities.base import Token
 from indexer.enrich.entities.clusters import LEVELS, classes_of
-from indexer.enrich.tokens import Tokens
+from indexer.enrich.entities.steps import Steps
+from indexer.enrich.tokens import word_token
 
 FLAG_COUNT = 14  # the CRF's lexicon flags (crf.Featurizer.flags), read as 0/1 inputs
 LONGEST_WORD = 20  # letters the letter CNN reads; shorter words are padded to this length
@@ -25,10 +27,10 @@ VECTOR_DIM = 100  # word2vec dimensions (entities.training.word_vectors)
 LETTER_DIM, LETTER_FILTERS, RULE_DIM, CLASS_DIM = 32, 64, 8, 16
 HIDDEN = 64  # LSTM units a direction: 128 score within 0.01 and take twice the time (bench/entity_neural_ensemble.py)
 CRF_SHARE = 0.5  # the CRF's weight in the product of experts, fixed before it was measured (0.3 and 0.7 score alike)
-# Words whose gate inputs are kept per process: 2 KB each at 64 units, so ~60 MB; the most frequent are met first,
-# and the others are computed again, all of an article's at once.
-WORDS_CACHED = 30_000
-_GAP = attrgetter("gap")
+# Words whose gate inputs are kept per process: 2 KB each at 64 units, so ~80 MB; the most frequent are met first,
+# and the others are computed again, all of a batch's at once.
+WORDS_CACHED = 40_000
+_GAP, _NORM = attrgetter("gap"), attrgetter("norm")
 
 
 def quantize(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -94,7 +96,7 @@ class NetworkTagger:
         # a word's dense inputs (vector, no-vector flag, letter CNN, flags) go through one product
         self._dense = np.concatenate(part[:4], axis=1).T  # (100 + 1 + filters + flags, 8h)
         # an embedding feeds the gates only through its product with these weights: fold them in once
-        self._rule_gates = w["rule.weight"] @ part[4].T  # (rule tags, 8h)
+        rule_gates = w["rule.weight"] @ part[4].T  # (rule tags, 8h)
         self._class_gates = [w[f"word_class.{i}.weight"] @ part[5 + i].T for i in range(len(LEVELS))]
         # the convolution of embedded letters, per letter and offset: a look-up instead of a product
         self._conv = [w["letter.weight"] @ w["letter_cnn.weight"][:, :, k].T for k in range(3)]  # (letters, filters)
@@ -102,7 +104,18 @@ class NetworkTagger:
         self._out = w["out.weight"].T  # (2h, tags)
         self._out_bias = w["out.bias"]
         self.between, self.start = w["crf.between"], w["crf.start"]
-        self._cached: dict[tuple[str, bool], np.ndarray] = {}
+        # word (normalized: the inputs depend on nothing else) -> its row of word gates; np.empty leaves the
+        # table's pages untouched until rows are written
+        self._rows: dict[str, int] = {}
+        self._table = np.empty((WORDS_CACHED, 8 * h), np.float32)
+        # the gap flag (punctuation before a word) is the one input that is the token's, not the word's: its
+        # share of the gates, found as the flag that a gap changes, is added per token
+        probe = word_token("ا")
+        gap_flag = [a != b for a, b in zip(flags(probe), flags(probe._replace(gap=True)))].index(True)
+        gap_gates = self._dense[VECTOR_DIM + 1 + LETTER_FILTERS + gap_flag]
+        # row 2 * (rule tag's row) + gap: both directions' share of the token's own inputs
+        both = np.stack([rule_gates, rule_gates + gap_gates], axis=1).reshape(-1, 8 * h)
+        self._token_gates = both[:, :4 * h].copy(), both[:, 4 * h:].copy()
 
     def word_gates(self, tokens: list[Token]) -> np.ndarray:
         """(tokens, 8h): what each word adds to both directions' gates wherever it stands (all but the rule
@@ -126,44 +139,52 @@ class NetworkTagger:
         out = self._conv[0][padded[:, :-2]] + self._conv[1][ids] + self._conv[2][padded[:, 2:]] + self._conv_bias
         return np.maximum(out, 0).max(axis=1)
 
-    def _gates(self, tokens: Tokens) -> np.ndarray:
-        """Each token's word gates: from the cache, and those of the words not in it computed together."""
-        cached = self._cached
-        keys = list(zip(tokens.words, map(_GAP, tokens)))
-        missing = {key: token for key, token in zip(keys, tokens) if key not in cached}
-        if missing:
-            computed = dict(zip(missing, self.word_gates(list(missing.values()))))
-            room = WORDS_CACHED - len(cached)
-            if room > 0:  # bounded: frequent words are met first
-                cached.update(list(computed.items())[:room])
-            return np.array([computed[key] if key in computed else cached[key] for key in keys])
-        return np.array(list(map(cached.__getitem__, keys)))
+    def _word_gates_of(self, tokens: Sequence[Token]) -> tuple[np.ndarray, np.ndarray]:
+        """(words, 8h) the word gates of each distinct word of `tokens`, and each token's row there: from the
+        table, and those of the words not in it computed together (and kept while the table has room)."""
+        first: dict[str, Token] = {}
+        for token in tokens:
+            first.setdefault(token.norm, token)
+        words = list(first)
+        place = {word: i for i, word in enumerate(words)}
+        rows = np.fromiter(map(place.__getitem__, map(_NORM, tokens)), np.intp, len(tokens))
+        stored = list(map(self._rows.get, words))
+        gates = np.empty((len(words), self._table.shape[1]), np.float32)
+        known = [i for i, row in enumerate(stored) if row is not None]
+        gates[known] = self._table[[stored[i] for i in known]]
+        if len(known) < len(words):
+            missing = [i for i, row in enumerate(stored) if row is None]
+            computed = gates[missing] = self.word_gates([first[words[i]]._replace(gap=False) for i in missing])
+            start = len(self._rows)
+            room = max(0, min(len(missing), WORDS_CACHED - start))  # bounded: the frequent words are met first
+            self._table[start:start + room] = computed[:room]
+            self._rows.update(zip([words[i] for i in missing[:room]], range(start, start + room)))
+        return gates, rows
 
-    def emissions(self, tokens: Tokens, rule_tags: list[str], bounds: list[tuple[int, int]]) -> np.ndarray:
-        """(tokens, tags): each token's label scores, the LSTM run over each sentence (`bounds`) on its own; all
+    def emissions(self, tokens: Sequence[Token], rule_tags: list[str], steps: Steps) -> np.ndarray:
+        """(tokens, tags): each token's label scores, the LSTM run over each sentence (`steps`) on its own; all
         the sentences in step, both directions at once."""
         h = self.hidden
-        gates = self._gates(tokens) + self._rule_gates[[self.rule_row[tag] for tag in rule_tags]]  # (tokens, 8h)
-        forward_gates, backward_gates = gates[:, :4 * h], gates[:, 4 * h:]
-        ordered = sorted(bounds, key=lambda b: b[0] - b[1])  # longest first: the active sentences lead
-        lengths = np.array([end - start for start, end in ordered])
-        active = np.searchsorted(-lengths, -np.arange(int(lengths[0])), side="left")  # sentences longer than t
-        starts, lasts = np.array([b[0] for b in ordered]), np.array([b[1] - 1 for b in ordered])
-        # The tokens in step order (step t of every sentence still running, then step t + 1, ...), gathered once:
-        # each step's inputs and outputs are then a contiguous block, read and written without copies.
-        at = np.concatenate([[0], np.cumsum(active)])
-        ahead = np.concatenate([starts[:n] + t for t, n in enumerate(active)])
-        back = np.concatenate([lasts[:n] - t for t, n in enumerate(active)])
-        inputs = (forward_gates[ahead], backward_gates[back])
+        words, rows = self._word_gates_of(tokens)
+        # what a token adds to the gates beside its word's share: its rule tag's and its gap's, a row of _token_gates
+        extra = np.fromiter(map(self.rule_row.__getitem__, rule_tags), np.intp, len(tokens)) * 2 + \
+            np.fromiter(map(_GAP, tokens), np.intp, len(tokens))
+        # each direction's tables and each token's rows in them, in step order: a step gathers its inputs from
+        # small tables into a small buffer (big step-ordered copies of the inputs would cost more than the LSTM)
+        tables = [(words[:, :4 * h].copy(), words[:, 4 * h:].copy()), self._token_gates]
+        order = [(rows[steps.ahead], rows[steps.back]), (extra[steps.ahead], extra[steps.back])]
         outputs = np.empty((2, len(tokens), h), np.float32)
-        count = len(ordered)
+        count = steps.count
         state, cell, product = (np.zeros((2, count, h), np.float32) for _ in range(3))
-        z = np.empty((2, count, 4 * h), np.float32)
-        for t, n in enumerate(active):  # in place: a dozen array calls a step of the longest sentence
-            zz, cc, ss, pp = z[:, :n], cell[:, :n], state[:, :n], product[:, :n]
+        z, inputs = np.empty((2, count, 4 * h), np.float32), np.empty((2, count, 4 * h), np.float32)
+        for t, n in enumerate(steps.active):  # in place: a few array calls a step
+            block = steps.block(t)
+            zz, cc, ss, pp, ii = z[:, :n], cell[:, :n], state[:, :n], product[:, :n], inputs[:, :n]
             np.matmul(ss, self._recurrent, out=zz)
-            zz[0] += inputs[0][at[t]:at[t + 1]]
-            zz[1] += inputs[1][at[t]:at[t + 1]]
+            for (forward, backward), (ahead, back) in zip(tables, order):
+                np.take(forward, ahead[block], axis=0, out=ii[0])
+                np.take(backward, back[block], axis=0, out=ii[1])
+                zz += ii
             np.tanh(zz, out=zz)
             sigmoids = zz[..., :3 * h]
             sigmoids += 1
@@ -173,8 +194,8 @@ class NetworkTagger:
             cc += pp
             np.tanh(cc, out=ss)
             ss *= zz[..., 2 * h:3 * h]
-            outputs[:, at[t]:at[t + 1]] = ss
+            outputs[:, block] = ss
         hidden = np.empty((len(tokens), 2 * h), np.float32)
-        hidden[ahead, :h] = outputs[0]
-        hidden[back, h:] = outputs[1]
+        hidden[steps.ahead, :h] = outputs[0]
+        hidden[steps.back, h:] = outputs[1]
         return hidden @ self._out + self._out_bias

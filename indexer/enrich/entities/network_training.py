@@ -12,6 +12,7 @@ from indexer.enrich.entities.crf import _TAGS, Featurizer, aligned_examples, rul
 from indexer.enrich.entities.network import (CLASS_DIM, FLAG_COUNT, HIDDEN, LETTER_DIM, LETTER_FILTERS,
                                              LONGEST_WORD, RULE_DIM, NetworkTagger, class_ids, dequantize,
                                              input_width, letter_ids, quantize, vector_rows)
+from indexer.enrich.entities.steps import Steps
 
 EPOCHS, BATCH, LEARNING_RATE, DROPOUT = 20, 16, 2e-3, 0.5
 
@@ -155,6 +156,6 @@ def _check_export(network, saved: dict, classes: dict, inputs: _Inputs, aligned)
             rules, bounds = rule_tags(tokens, inputs.featurize.rules), sentences(tokens)
             expected = np.vstack([network.emissions(_batch([(inputs(tokens[a:b], rules[a:b]), [0] * (b - a))])[0])[0]
                                   .numpy() for a, b in bounds])
-            got = tagger.emissions(tokens, rules, bounds)
+            got = tagger.emissions(tokens, rules, Steps(bounds))
             if not np.allclose(got, expected, atol=1e-3):
                 raise RuntimeError(f"the exported network differs from torch's by {np.abs(got - expected).max()}")

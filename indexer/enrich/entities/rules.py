@@ -114,6 +114,9 @@ class RuleExtractor:
         self._cues = WordMemo(self._word_cues)  # word as written -> the rules it can open
 
     # -- public --------------------------------------------------------------------------------------------
+    def extract_all(self, texts: list[Tokens]) -> list[list[Mention]]:
+        return list(map(self.extract, texts))
+
     def extract(self, tokens: Tokens) -> list[Mention]:
         keys = tokens.keys
         # (-length, priority, first, last, type, reading of the first word); surfaces only for the chosen ones
