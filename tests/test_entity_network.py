@@ -14,6 +14,7 @@ from indexer.enrich.entities.crf import _TAGS, MODEL_FORMAT, NETWORK_FORMAT, Crf
     sentences, write_model
 from indexer.enrich.entities.network import (CLASS_DIM, FLAG_COUNT, LETTER_DIM, LETTER_FILTERS, LONGEST_WORD,
                                              RULE_DIM, NetworkTagger, class_ids, input_width, letter_ids, quantize)
+from indexer.enrich.entities import network as network_module
 from indexer.enrich.entities.steps import Steps
 from indexer.enrich.tokens import tokenize
 
@@ -93,7 +94,9 @@ def _plain_bilstm(network: dict, classes: dict, featurize: Featurizer, tokens, r
     return np.array(scores)
 
 
-def test_the_numpy_tagger_computes_a_plain_bilstm_on_all_sentences_at_once():
+@pytest.mark.parametrize("table_rows", [network_module.WORDS_CACHED, 3])  # 3: the table fills, the rest overflows
+def test_the_numpy_tagger_computes_a_plain_bilstm_on_all_sentences_at_once(monkeypatch, table_rows):
+    monkeypatch.setattr(network_module, "WORDS_CACHED", table_rows)
     classes = _classes()
     network = _network(classes)
     featurize = Featurizer(classes)
@@ -104,8 +107,10 @@ def test_the_numpy_tagger_computes_a_plain_bilstm_on_all_sentences_at_once():
     expected = _plain_bilstm(network, classes, featurize, tokens, rules)
     first = tagger.emissions(tokens, rules, Steps(sentences(tokens)))
     assert np.allclose(first, expected, atol=1e-4)
-    again = tagger.emissions(tokens, rules, Steps(sentences(tokens)))  # the words' gates now come from the cache
+    again = tagger.emissions(tokens, rules, Steps(sentences(tokens)))  # the words' gates now come from the table
     assert np.allclose(again, expected, atol=1e-4)
+    assert len(tagger._rows) == min(table_rows, len({token.norm for token in tokens}))
+    assert any(token.gap for token in tokens[1:])  # the gap's share, added per token, is checked too
 
 
 @pytest.fixture(scope="module")
