@@ -68,8 +68,9 @@ class IngestServer:
 
     def __enter__(self):
         env = {**os.environ, "AKHBAR_INGEST_KEYS": KEY, "AKHBAR_INDEX_ALIAS": self.alias}
+        self.log = tempfile.TemporaryFile()  # the server's log: shown if a request fails
         self.process = subprocess.Popen([sys.executable, "-m", "cli", "serve-ingest", "--port", str(self.port)],
-                                        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self.log,
                                         start_new_session=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -83,6 +84,10 @@ class IngestServer:
 
     def __exit__(self, *exc):
         stop_server(self.process)
+        if exc and exc[0] is not None:  # a request failed: what the server logged says why
+            self.log.seek(0)
+            sys.stderr.write(self.log.read().decode(errors="replace")[-6000:])
+        self.log.close()
 
 
 def stop_server(process: subprocess.Popen) -> None:
