@@ -19,7 +19,10 @@ def ensure_index(es: Elasticsearch, alias: str, definition_name: str = "articles
     existing = current_indices(es, alias)
     if existing:
         return existing[-1]
-    if es.indices.exists(index=alias):
+    if es.indices.exists(index=alias):  # true of an alias too: another writer may have just made the first index
+        existing = current_indices(es, alias)
+        if existing:
+            return existing[-1]
         raise RuntimeError(f"`{alias}` is a concrete index, not an alias; rename or delete it first")
     name = versioned_index_name(alias)
     definition = index_definition(definition_name, **(shape or {}))

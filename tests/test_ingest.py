@@ -277,6 +277,29 @@ def test_concurrent_first_writes_share_one_index(settings, es):
     assert es.count(index=settings.index_alias)["count"] == 4
 
 
+def test_a_writer_that_looked_before_the_first_index_appeared_gets_it(es, test_settings, monkeypatch):
+    """Two ingest threads publishing to an alias with no index: the second looks for the alias just before the first
+    creates it and checks for a concrete index of that name just after. It gets the first one's index; it once took
+    the alias for a concrete index, and its request was a 500. A real concrete index of that name is still refused."""
+    from indexer import aliases
+
+    alias = test_settings.index_alias
+    made = aliases.ensure_index(es, alias)  # the first writer's, between the second's two looks
+    real, looks = aliases.current_indices, []
+
+    def looked_too_early(client, name):
+        looks.append(name)
+        return [] if len(looks) == 1 else real(client, name)
+
+    monkeypatch.setattr(aliases, "current_indices", looked_too_early)
+    assert aliases.ensure_index(es, alias) == made
+    monkeypatch.undo()
+    concrete = f"{alias}-concrete"
+    es.indices.create(index=concrete)
+    with pytest.raises(RuntimeError, match="concrete index"):
+        aliases.ensure_index(es, concrete)
+
+
 def test_registry_follows_api_writes(settings, es, tmp_path):
     """A retraction through the API drops the registry's counts; a published article is filed the way the
     registry's mapping (here a curation that hides a name) says, at once."""
