@@ -444,7 +444,7 @@ def aligned_tags(sentence_tokens: list[str], gold_tags: list[str], token_starts:
 MODEL_FORMAT = 7
 NETWORK_FORMAT = 8
 _REMEDY = ("rebuild it with `make model` (or `akhbar train entities`), or set AKHBAR_ENTITY_MODEL to another model "
-           "file, or to `none` for the rules alone")
+           "file, to `crf` for the shipped CRF alone, or to `none` for the rules alone")
 
 
 class ModelError(Exception):

@@ -142,19 +142,18 @@ class NetworkTagger:
     def _word_gates_of(self, tokens: Sequence[Token]) -> tuple[np.ndarray, np.ndarray]:
         """(words, 8h) the word gates of each distinct word of `tokens`, and each token's row there: from the
         table, and those of the words not in it computed together (and kept while the table has room)."""
-        first: dict[str, Token] = {}
-        for token in tokens:
-            first.setdefault(token.norm, token)
-        words = list(first)
+        norms = list(map(_NORM, tokens))
+        words = list(dict.fromkeys(norms))  # in the order first met
         place = {word: i for i, word in enumerate(words)}
-        rows = np.fromiter(map(place.__getitem__, map(_NORM, tokens)), np.intp, len(tokens))
+        rows = np.fromiter(map(place.__getitem__, norms), np.intp, len(tokens))
         stored = list(map(self._rows.get, words))
         gates = np.empty((len(words), self._table.shape[1]), np.float32)
         known = [i for i, row in enumerate(stored) if row is not None]
         gates[known] = self._table[[stored[i] for i in known]]
         if len(known) < len(words):
             missing = [i for i, row in enumerate(stored) if row is None]
-            computed = gates[missing] = self.word_gates([first[words[i]]._replace(gap=False) for i in missing])
+            token_of = dict(zip(norms, tokens))  # any token of a word will do: its gates depend on its norm alone
+            computed = gates[missing] = self.word_gates([token_of[words[i]]._replace(gap=False) for i in missing])
             start = len(self._rows)
             room = max(0, min(len(missing), WORDS_CACHED - start))  # bounded: the frequent words are met first
             self._table[start:start + room] = computed[:room]
