@@ -2,6 +2,7 @@
 cross-validation on the same folds as `akhbar eval entities --folds 5` and bench/entity_model_candidates.py.
 
     python bench/entity_neural_ensemble.py [--hidden 64] [--epochs 20] [--weights 0,0.5,1] [--jobs 2]
+                                           [--pseudo N]
 
 Per fold, on the other four folds: the shipped CRF recipe (`crf.train`, as `make model-crf`) and the network of
 `make model` (entities.network_training: a BiLSTM-CRF after Lample et al. 2016, whose word inputs are
@@ -13,8 +14,11 @@ with the rules, entities.combine: what `make model-cv` scores), as the candidate
 lines: the CRF alone, the network alone and each combination. This is how the weight and the network's size were
 chosen; `make model-cv` then scores the shipped recipe itself.
 
-Needs the `train` and `neural` extras (torch, gensim): pip install -e '.[train,neural]'. About an hour on a 2-core
-machine (each fold's network trains on one thread, for determinism).
+`--pseudo N` measures self-training of the network: N SaudiNewsNet sentences, as each fold's CRF tags them (its own
+tags, ANERcorp's convention), are added to that fold's network training (the CRF is trained as before).
+
+Needs the `train` and `neural` extras (torch, gensim): pip install -e '.[train,neural]'. Half an hour on a 2-core
+machine, an hour with --pseudo 12000 (each fold's network trains on one thread, for determinism, two at a time).
 """
 from __future__ import annotations
 
@@ -22,7 +26,9 @@ import argparse
 import multiprocessing
 import statistics
 import tempfile
+from collections.abc import Iterable
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 
 from entity_model_candidates import GOLD, UNLABELED
@@ -60,6 +66,32 @@ def _train_crf(k: int) -> bytes:
         model = Path(scratch) / "fold.xz"
         crf.train(training, model, classes=_job["classes"], unlabeled=unlabeled_texts([UNLABELED]))
         return model.read_bytes()
+
+
+def _train_network(task: tuple) -> dict:
+    """One fold's network (in its own process: torch on one thread each, two folds at a time)."""
+    from indexer.enrich.entities.network_training import train_network
+
+    k, training, classes, vectors, hidden, epochs = task
+    return train_network(training, classes, vectors, hidden=hidden, epochs=epochs, seed=k)
+
+
+def _self_training_examples(teacher, texts: Iterable[str], count: int) -> list[tuple[list[str], list[str]]]:
+    """`count` sentences of unlabeled news (of 4 to 60 tokens, from every 7th text, in order) with the tags
+    `teacher` (a CrfExtractor: its own tags, the gold file's convention) gives them, as (words, BIO tags)."""
+    from indexer.enrich.entities.crf import sentences
+    from indexer.enrich.tokens import tokenize
+
+    chosen, examples = (text for i, text in enumerate(texts) if i % 7 == 0), []
+    while len(examples) < count:
+        batch = [tokens for tokens in map(tokenize, islice(chosen, 64)) if tokens]
+        if not batch:
+            break
+        for tokens, tags in zip(batch, teacher.tag_all(batch, [None] * len(batch))):
+            for start, end in sentences(tokens):
+                if 4 <= end - start <= 60 and len(examples) < count:
+                    examples.append(([t.text for t in tokens[start:end]], tags[start:end]))
+    return examples
 
 
 def _score_fold(k: int, crf_model: Path, network: dict, weights: list[float]) -> dict:
@@ -117,12 +149,14 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument("--weights", default="0,0.5,1", help="CRF weights w to score (0: the network alone, 1: the "
                                                              "CRF alone)")
-    parser.add_argument("--jobs", type=int, default=2, help="CRFs trained at the same time")
+    parser.add_argument("--jobs", type=int, default=2, help="CRFs (then networks) trained at the same time")
+    parser.add_argument("--pseudo", type=int, default=0, help="SaudiNewsNet sentences tagged by each fold's CRF "
+                                                              "added to its network's training (self-training)")
     args = parser.parse_args()
     weights = [float(w) for w in args.weights.split(",")]
     from core.settings import load
-    from indexer.enrich.entities.network_training import train_network
-    from indexer.enrich.entities.training import folds_of, word_classes, word_vectors
+    from indexer.enrich.entities import crf
+    from indexer.enrich.entities.training import folds_of, unlabeled_texts, word_classes, word_vectors
     from indexer.evaluation import read_conll
 
     settings = load()
@@ -134,14 +168,22 @@ def main() -> None:
     _job.update(sentences=sentences, blocks=folds_of(len(sentences), 5), classes=classes)
     with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
         crf_models = pool.map(_train_crf, range(5))
-    folds = []  # torch starts only now, after the fork: a forked process does not inherit its threads safely
+    folds = []
     with tempfile.TemporaryDirectory() as scratch:
+        crf_paths, tasks = [], []
         for k, model_bytes in enumerate(crf_models):
-            crf_model = Path(scratch) / f"crf{k}.xz"
-            crf_model.write_bytes(model_bytes)
+            crf_paths.append(Path(scratch) / f"crf{k}.xz")
+            crf_paths[-1].write_bytes(model_bytes)
             training = [(s.tokens, s.tags) for i, s in enumerate(sentences) if i not in _job["blocks"][k]]
-            network = train_network(training, classes, vectors, hidden=args.hidden, epochs=args.epochs, seed=k)
-            folds.append(_score_fold(k, crf_model, network, weights))
+            if args.pseudo:
+                teacher = crf.CrfExtractor.load(crf_paths[-1])
+                training += _self_training_examples(teacher, unlabeled_texts([UNLABELED])(), args.pseudo)
+            tasks.append((k, training, classes, vectors, args.hidden, args.epochs))
+        # spawned, not forked: torch must not start in a process that forks
+        with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
+            networks = pool.map(_train_network, tasks, chunksize=1)
+        for k, network in enumerate(networks):
+            folds.append(_score_fold(k, crf_paths[k], network, weights))
             print(f"fold {k}: " + "  ".join(f"w={w} PERS {folds[-1][w, 'model']['PERS']['f1']:.3f}" for w in weights),
                   flush=True)
     for way in ("model", "shipped"):
