@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install up test engine-start engine-stop bench model model-cv model-crf model-crf-cv clean
+.PHONY: install browser up test engine-start engine-stop bench model model-cv model-crf model-crf-cv clean
 
 # The shipped entity model and the data it is built from (ANERcorp dev file, SaudiNewsNet for the word classes).
 DATA         ?= ../shared/data
@@ -21,13 +21,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	@touch $(STAMP)
 
+# The browser tests drive Debian's headless Chromium and its driver; a fresh machine has neither. Installed with
+# apt-get (as root, or through sudo) when missing; elsewhere the browser tests say what to install.
+browser:
+	@if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ]; then \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
+	  $$sudo apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q --no-install-recommends chromium chromium-driver \
+	  || echo "make: could not install chromium and chromium-driver; the browser tests will fail until they are"; \
+	fi
+
 # Engine (unless ELASTICSEARCH_URL is set), the sample corpus, the API on port 8000 — in the foreground.
 up: install
 	$(BIN)/akhbar up
 
 # Everything the tests need, then the tests. The test session starts the embedded engine when none is
 # reachable and stops what it started; pytest's exit code is make's.
-test: install
+test: install browser
 	$(BIN)/python -m pytest
 
 engine-start: install
