@@ -17,7 +17,7 @@ chosen; `make model-cv` then scores the shipped recipe itself.
 `--pseudo N` measures self-training of the network: N SaudiNewsNet sentences, as each fold's CRF tags them (its own
 tags, ANERcorp's convention), are added to that fold's network training (the CRF is trained as before).
 
-Needs the `train` and `neural` extras (torch, gensim): pip install -e '.[train,neural]'. Half an hour on a 2-core
+Needs the `train` and `neural` extras (torch, gensim): pip install -e '.[train,neural]'. About 20 minutes on a 2-core
 machine, an hour with --pseudo 12000 (each fold's network trains on one thread, for determinism, two at a time).
 """
 from __future__ import annotations
