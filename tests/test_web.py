@@ -20,7 +20,7 @@ from tests.conftest import SAMPLES, drop_indices
 
 pytestmark = [pytest.mark.engine, pytest.mark.browser]
 
-# Debian's packages (`.ci/run` installs them). Giving both paths keeps Selenium Manager from downloading anything.
+# Debian's packages (`make test` installs them). Giving both paths keeps Selenium Manager from downloading anything.
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 WAIT_SECONDS = 30
