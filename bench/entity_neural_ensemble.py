@@ -76,21 +76,32 @@ def _train_network(task: tuple) -> dict:
     return train_network(training, classes, vectors, hidden=hidden, epochs=epochs, seed=k)
 
 
-def _self_training_examples(teacher, texts: Iterable[str], count: int) -> list[tuple[list[str], list[str]]]:
-    """`count` sentences of unlabeled news (of 4 to 60 tokens, from every 7th text, in order) with the tags
-    `teacher` (a CrfExtractor: its own tags, the gold file's convention) gives them, as (words, BIO tags)."""
+def _unlabeled_sentences(texts: Iterable[str], count: int) -> list[tuple[list, list[tuple[int, int]]]]:
+    """Tokenized texts (every 7th, in order) with the spans of their first `count` sentences of 4 to 60 tokens in
+    all: read once, tagged by each fold's CRF."""
     from indexer.enrich.entities.crf import sentences
     from indexer.enrich.tokens import tokenize
 
-    chosen, examples = (text for i, text in enumerate(texts) if i % 7 == 0), []
-    while len(examples) < count:
-        batch = [tokens for tokens in map(tokenize, islice(chosen, 64)) if tokens]
-        if not batch:
+    chosen, taken = [], 0
+    for tokens in map(tokenize, islice(texts, 0, None, 7)):
+        spans = [(start, end) for start, end in sentences(tokens) if 4 <= end - start <= 60][:count - taken]
+        if spans:
+            chosen.append((tokens, spans))
+            taken += len(spans)
+        if taken == count:
             break
-        for tokens, tags in zip(batch, teacher.tag_all(batch, [None] * len(batch))):
-            for start, end in sentences(tokens):
-                if 4 <= end - start <= 60 and len(examples) < count:
-                    examples.append(([t.text for t in tokens[start:end]], tags[start:end]))
+    return chosen
+
+
+def _self_training_examples(teacher, chosen: list) -> list[tuple[list[str], list[str]]]:
+    """The sentences of `_unlabeled_sentences` with the tags `teacher` (a CrfExtractor: its own tags, the gold
+    file's convention) gives their texts, as (words, BIO tags)."""
+    examples = []
+    for first in range(0, len(chosen), 64):
+        batch = chosen[first:first + 64]
+        tagged = teacher.tag_all([tokens for tokens, _ in batch], [None] * len(batch))
+        for (tokens, spans), tags in zip(batch, tagged):
+            examples += [([t.text for t in tokens[start:end]], tags[start:end]) for start, end in spans]
     return examples
 
 
@@ -168,6 +179,7 @@ def main() -> None:
     _job.update(sentences=sentences, blocks=folds_of(len(sentences), 5), classes=classes)
     with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
         crf_models = pool.map(_train_crf, range(5))
+    unlabeled = _unlabeled_sentences(unlabeled_texts([UNLABELED])(), args.pseudo) if args.pseudo else []
     folds = []
     with tempfile.TemporaryDirectory() as scratch:
         crf_paths, tasks = [], []
@@ -177,7 +189,7 @@ def main() -> None:
             training = [(s.tokens, s.tags) for i, s in enumerate(sentences) if i not in _job["blocks"][k]]
             if args.pseudo:
                 teacher = crf.CrfExtractor.load(crf_paths[-1])
-                training += _self_training_examples(teacher, unlabeled_texts([UNLABELED])(), args.pseudo)
+                training += _self_training_examples(teacher, unlabeled)
             tasks.append((k, training, classes, vectors, args.hidden, args.epochs))
         # spawned, not forked: torch must not start in a process that forks
         with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
