@@ -53,8 +53,9 @@ bench: install
 	$(BIN)/python bench/ingest.py
 
 # Rebuild the shipped entity model, the CRF with a network beside it: deterministic (fixed seeds, fixed settings,
-# one thread), same inputs give the same file. Training needs torch (the neural extra: a large download) and
-# about 15 minutes.
+# one thread), same inputs give the same file. Training needs torch (the neural extra: a large download), Java and
+# Maven (the Stanford Arabic POS tagger reads a third of the corpus once: entities/proper_nouns.py) and about 25
+# minutes.
 model: install
 	$(BIN)/pip install -q -e '.[neural]'
 	$(BIN)/akhbar train entities $(ENTITY_GOLD) --out $(ENTITY_MODEL) --unlabeled $(UNLABELED) --network

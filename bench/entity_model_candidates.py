@@ -5,8 +5,9 @@
 Each candidate is the shipped recipe with one change (training settings, or extra word features); per fold a
 model is trained on the other four folds and scored per sentence, both on its own tags (ANERcorp's convention)
 and as shipped (reconciled with the rules, entities.combine), beside the rules alone. Prints mean ± sd per type.
-Word classes: SaudiNewsNet, from the cache `make model` fills (AKHBAR_CACHE_DIR); each fold's first model reads
-SaudiNewsNet for the corpus label profile, as `make model` does. Needs the `train` extra.
+Word classes and proper-noun shares (entities.proper_nouns): SaudiNewsNet, from the cache `make model` fills
+(AKHBAR_CACHE_DIR); each fold's first model reads SaudiNewsNet for the corpus label profile, as `make model` does.
+Needs the `train` extra.
 """
 from __future__ import annotations
 
@@ -89,6 +90,30 @@ def _singleton_dropout(share: float):
     crf.training_sequences = training_sequences
 
 
+def _misc_label(keep: bool) -> None:
+    """Train with ANERcorp's MISC names as a label of their own (B-MISC, I-MISC) instead of O, so that a name
+    of another kind (جائزة نوبل، كأس العالم) is not taught as a plain word; MISC is still never output."""
+    from indexer.enrich.entities import crf
+
+    aligned, to_mentions = _shipped(crf, "aligned_tags"), _shipped(crf, "tags_to_mentions")
+    shares = _shipped(crf, "label_shares")
+    if not keep:
+        crf.aligned_tags, crf.tags_to_mentions, crf.label_shares = aligned, to_mentions, shares
+        return
+
+    def aligned_tags(sentence_tokens, gold_tags, token_starts):
+        marked = [tag.replace("MISC", "MX") for tag in gold_tags]  # past the shipped MISC -> O
+        return [tag.replace("MX", "MISC") for tag in aligned(sentence_tokens, marked, token_starts)]
+
+    def tags_to_mentions(tokens, tags, rank=None):
+        return to_mentions(tokens, ["O" if tag.endswith("MISC") else tag for tag in tags], rank)
+
+    def label_shares(tag, texts, *args, **kwargs):  # the corpus label profile counts PERS, ORG, LOC only
+        return shares(lambda tokens: ["O" if t.endswith("MISC") else t for t in tag(tokens)], texts, *args, **kwargs)
+
+    crf.aligned_tags, crf.tags_to_mentions, crf.label_shares = aligned_tags, tags_to_mentions, label_shares
+
+
 EXTRA_FEATURES = {
     "stem_pre2": lambda token, classes: token.readings[-1][1][:2],
     "stem_pre3": lambda token, classes: token.readings[-1][1][:3],
@@ -99,7 +124,22 @@ EXTRA_FEATURES = {
     "trigrams": lambda token, classes: {f"tri:{stem[i:i + 3]}": True
                                         for stem in ["^" + token.readings[-1][1] + "$"] for i in range(len(stem) - 2)},
     "binarized": _binarized,
+    "proper_spelling": lambda token, classes: _proper_spelling(token),
 }
+
+
+def _proper_spelling(token) -> str:
+    """The band of the probability that the word is spelled as a proper noun, by a logistic regression over its
+    letter n-grams (entities.spelling) fitted to the words the POS tagger tagged a proper noun at least half the
+    time (entities.proper_nouns): so a word the tagged news never showed gets a reading too."""
+    from indexer.enrich.entities.spelling import spelling_features, train_spelling
+
+    if "proper_spelling" not in _job:
+        shares = {key: (float(band == "mostly"), 0.0, 0.0) for key, band in _job["proper"].items()}
+        _job["proper_spelling"] = train_spelling(shares)
+    return spelling_features(token, _job["proper_spelling"])["spelling_pers"]
+
+
 _BINARIZED_FLAGS = tuple(f"e{j}{sign}" for j in range(100) for sign in "+-")
 # name -> (training options, extra features, extra features also seen from the words at ±1); "profile": False
 # trains once, without the corpus label profile; "dropout": SHARE, singleton dropout (_singleton_dropout)
@@ -113,6 +153,9 @@ CANDIDATES = {
     "l1-0.25": ({"c1": 0.25}, (), ()),
     "singleton-dropout": ({"dropout": 0.5}, (), ()),
     "binarized-vectors": ({}, ("binarized",), _BINARIZED_FLAGS),
+    "misc-label": ({"misc": True}, (), ()),
+    "without-proper-nouns": ({"proper": False}, (), ()),
+    "proper-noun-spelling": ({}, ("proper_spelling",), ("proper_spelling",)),
 }
 _job: dict = {}
 
@@ -159,12 +202,14 @@ def _fold(k: int) -> dict:
         _singleton_dropout(options.pop("dropout"))
     else:
         crf.training_sequences = _shipped(crf, "training_sequences")
+    _misc_label(options.pop("misc", False))
     _use_features(extra, near)
     sentences, held_out = _job["sentences"], _job["blocks"][k]
     training = [(s.tokens, s.tags) for i, s in enumerate(sentences) if i not in held_out]
     with tempfile.TemporaryDirectory() as scratch:
         model = Path(scratch) / "fold.xz"
-        crf.train(training, model, classes=_job["classes"], unlabeled=unlabeled_texts(corpus), **options)
+        crf.train(training, model, classes=_job["classes"], unlabeled=unlabeled_texts(corpus),
+                  proper=_job["proper"] if options.pop("proper", True) else None, **options)
         extractor = crf.CrfExtractor.load(model)
     rules = RuleExtractor()
     ways = {"model": lambda t: crf.tags_to_mentions(t, extractor.tag(t), extractor._rank),
@@ -188,16 +233,20 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown candidate(s): {', '.join(sorted(unknown))}")
     from core.settings import load
+    from indexer.enrich.entities.proper_nouns import proper_noun_shares
     from indexer.enrich.entities.training import folds_of, word_classes
     from indexer.evaluation import read_conll
 
     sentences = list(read_conll(GOLD))
     classes, note = word_classes([UNLABELED], load().cache_dir)
     print(note)
+    proper, note = proper_noun_shares([UNLABELED], load().cache_dir)
+    print(note)
     for candidate in args.candidates or CANDIDATES:
         if "binarized" in CANDIDATES[candidate][1] and "binarized" not in _job:
             _job["binarized"] = _binarized_table()
-        _job.update(candidate=candidate, sentences=sentences, blocks=folds_of(len(sentences), 5), classes=classes)
+        _job.update(candidate=candidate, sentences=sentences, blocks=folds_of(len(sentences), 5), classes=classes,
+                    proper=proper)
         with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
             folds = pool.map(_fold, range(5))
         for way in folds[0]:

@@ -64,7 +64,8 @@ def _train_crf(k: int) -> bytes:
     training = [(s.tokens, s.tags) for i, s in enumerate(_job["sentences"]) if i not in held_out]
     with tempfile.TemporaryDirectory() as scratch:
         model = Path(scratch) / "fold.xz"
-        crf.train(training, model, classes=_job["classes"], unlabeled=unlabeled_texts([UNLABELED]))
+        crf.train(training, model, classes=_job["classes"], unlabeled=unlabeled_texts([UNLABELED]),
+                  proper=_job["proper"])
         return model.read_bytes()
 
 
@@ -167,6 +168,7 @@ def main() -> None:
     weights = [float(w) for w in args.weights.split(",")]
     from core.settings import load
     from indexer.enrich.entities import crf
+    from indexer.enrich.entities.proper_nouns import proper_noun_shares
     from indexer.enrich.entities.training import folds_of, unlabeled_texts, word_classes, word_vectors
     from indexer.evaluation import read_conll
 
@@ -176,7 +178,9 @@ def main() -> None:
     print(note, flush=True)
     vectors, note = word_vectors([UNLABELED], classes, settings.cache_dir)
     print(note, flush=True)
-    _job.update(sentences=sentences, blocks=folds_of(len(sentences), 5), classes=classes)
+    proper, note = proper_noun_shares([UNLABELED], settings.cache_dir)
+    print(note, flush=True)
+    _job.update(sentences=sentences, blocks=folds_of(len(sentences), 5), classes=classes, proper=proper)
     with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
         crf_models = pool.map(_train_crf, range(5))
     unlabeled = _unlabeled_sentences(unlabeled_texts([UNLABELED])(), args.pseudo) if args.pseudo else []

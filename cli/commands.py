@@ -147,6 +147,11 @@ _network_option = click.option(
          "are weighed with the CRF's: more accurate, slower to index (see the model card); needs the neural extra "
          "(torch, gensim).")
 
+_proper_nouns_option = click.option(
+    "--proper-nouns/--no-proper-nouns", default=True, show_default=True,
+    help="With --unlabeled: give each word how often the Stanford Arabic POS tagger tags it a proper noun in those "
+         "articles (a feature; needs Java 17+ and Maven to fetch and run the tagger once per corpus).")
+
 
 @eval_group.command("entities")
 @click.argument("gold", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -162,14 +167,15 @@ _network_option = click.option(
               help="Sentences read as one text, as an article's are (1: each alone). With --folds, scores both "
                    "one by one and with this context.")
 @_network_option
-def eval_entities(gold, as_json, folds, unlabeled, jobs, context, network):
+@_proper_nouns_option
+def eval_entities(gold, as_json, folds, unlabeled, jobs, context, network, proper_nouns):
     """Precision, recall and F1 per type (PERS, ORG, LOC) and micro-averaged, on a CoNLL file: of the configured
     extractor (AKHBAR_ENTITY_MODEL), or with --folds of the model recipe, cross-validated over the file."""
     from indexer.enrich.entities import default_extractor, extract_mentions
     from indexer.evaluation import evaluate_entities, format_table, to_json
 
     if folds:
-        _cross_validate(gold, folds, list(unlabeled), jobs, as_json, context, network)
+        _cross_validate(gold, folds, list(unlabeled), jobs, as_json, context, network, proper_nouns)
         return
     with usable_entity_model():
         extractor = default_extractor()
@@ -178,15 +184,16 @@ def eval_entities(gold, as_json, folds, unlabeled, jobs, context, network):
 
 
 def _cross_validate(gold: Path, folds: int, unlabeled: list[Path], jobs: int, as_json: bool, context: int,
-                    network: bool) -> None:
+                    network: bool, proper_nouns: bool) -> None:
     _training_extra_or_fail(network, bool(unlabeled))
     from indexer.enrich.entities.training import cross_validate, format_cross_validation
     from indexer.evaluation import read_conll
 
     classes = _word_classes(unlabeled, quiet_stdout=as_json) if unlabeled else None
     vectors = _word_vectors(unlabeled, classes, quiet_stdout=as_json) if unlabeled and network else None
+    proper = _proper_nouns(unlabeled, quiet_stdout=as_json) if unlabeled and proper_nouns else None
     result = cross_validate(list(read_conll(gold)), folds, classes=classes, corpus=unlabeled or None, jobs=jobs,
-                            vectors=vectors,
+                            vectors=vectors, proper=proper,
                             contexts=tuple(dict.fromkeys((1, context))),
                             progress=lambda line: click.echo(line, err=True))
     click.echo(json.dumps(result) if as_json else format_cross_validation(result))
@@ -204,25 +211,38 @@ def eval_topics(path, label_field, as_json):
     click.echo(json.dumps(result) if as_json else format_topics(result))
 
 
-def _word_classes(paths: list[Path], *, quiet_stdout: bool = False) -> dict:
-    """Word classes from the titles and bodies of the articles in `paths` (cached per corpus)."""
-    from indexer.enrich.entities.training import word_classes
-
+def _corpus_table(build, *, quiet_stdout: bool, refused: tuple[type[Exception], ...] = ()):
+    """What `build(cache_dir)` learns from a corpus (cached per corpus), its line said; a refusal is one line."""
     try:
-        classes, note = word_classes(paths, settings_module.load().cache_dir)
-    except ValueError as error:
+        table, note = build(settings_module.load().cache_dir)
+    except refused as error:
         fail(str(error))
     click.echo(note, err=quiet_stdout)
-    return classes
+    return table
+
+
+def _word_classes(paths: list[Path], *, quiet_stdout: bool = False) -> dict:
+    """Word classes from the titles and bodies of the articles in `paths`."""
+    from indexer.enrich.entities.training import word_classes
+
+    return _corpus_table(lambda cache: word_classes(paths, cache), quiet_stdout=quiet_stdout, refused=(ValueError,))
 
 
 def _word_vectors(paths: list[Path], classes: dict, *, quiet_stdout: bool = False):
-    """The network's word vectors, learned from the same articles as the classes (cached per corpus)."""
+    """The network's word vectors, learned from the same articles as the classes."""
     from indexer.enrich.entities.training import word_vectors
 
-    vectors, note = word_vectors(paths, classes, settings_module.load().cache_dir)
-    click.echo(note, err=quiet_stdout)
-    return vectors
+    return _corpus_table(lambda cache: word_vectors(paths, classes, cache), quiet_stdout=quiet_stdout)
+
+
+def _proper_nouns(paths: list[Path], *, quiet_stdout: bool = False) -> dict[str, str]:
+    """Each word's proper-noun band in the articles of `paths`, by the Stanford Arabic POS tagger."""
+    from indexer.enrich.entities.proper_nouns import TaggerError, proper_noun_shares
+
+    click.echo("proper-noun shares: the Stanford Arabic POS tagger reads the articles (once per corpus)",
+               err=quiet_stdout)
+    return _corpus_table(lambda cache: proper_noun_shares(paths, cache), quiet_stdout=quiet_stdout,
+                         refused=(TaggerError,))
 
 
 def _training_extra_or_fail(network: bool = False, unlabeled: bool = False) -> None:
@@ -275,7 +295,8 @@ def train_group():
                    "(self-training); repeatable. Recommended: names the model never saw in training are then "
                    "recognised by their company.")
 @_network_option
-def train_entities(gold, out, holdout, iterations, unlabeled, network):
+@_proper_nouns_option
+def train_entities(gold, out, holdout, iterations, unlabeled, network, proper_nouns):
     """Train an entity model (a CRF, and with --network the network beside it) on a CoNLL file; use it with
     AKHBAR_ENTITY_MODEL=OUT."""
     _training_extra_or_fail(network, bool(unlabeled))
@@ -288,8 +309,9 @@ def train_entities(gold, out, holdout, iterations, unlabeled, network):
     cut = len(sentences) - int(len(sentences) * holdout)
     classes = _word_classes(list(unlabeled)) if unlabeled else None
     vectors = _word_vectors(list(unlabeled), classes) if unlabeled and network else None
+    proper = _proper_nouns(list(unlabeled)) if unlabeled and proper_nouns else None
     train([(s.tokens, s.tags) for s in sentences[:cut]], out, iterations=iterations, classes=classes,
-          unlabeled=unlabeled_texts(list(unlabeled)), vectors=vectors, progress=click.echo)
+          unlabeled=unlabeled_texts(list(unlabeled)), vectors=vectors, proper=proper, progress=click.echo)
     click.echo(f"model written to {out} ({cut} training sentences)")
     if cut < len(sentences):
         extractor = CrfExtractor.load(out)

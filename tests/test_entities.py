@@ -176,13 +176,21 @@ def test_trained_model_is_used_when_configured(tmp_path):
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "word classes for" in result.stdout and "corpus label profile of" in result.stdout
-    assert "spelling model of" in result.stdout
+    assert "spelling model of" in result.stdout and "proper-noun shares of" in result.stdout
     from indexer.enrich.entities import extract_mentions
     from indexer.enrich.entities.crf import CrfExtractor
 
     extractor = CrfExtractor.load(model)
     # trained a second time with the profile the first model made of the unlabeled articles
     assert extractor.featurize.profile
+    # and with each word's proper-noun band from the POS tagger's reading of the same articles
+    assert extractor.featurize.proper and set(extractor.featurize.proper.values()) >= {"never", "mostly"}
+    import lzma
+    import pickle
+
+    from indexer.enrich.entities.crf import PROPER_FORMAT
+
+    assert pickle.loads(lzma.decompress(model.read_bytes()))["format"] == PROPER_FORMAT  # older versions refuse it
     assert any(attribute.split(":")[-1].startswith("profile_") for attribute in extractor._weights)
     scores = evaluate_entities(gold, lambda text: extract_mentions(text, extractor))
     assert scores["micro"]["f1"] > 0.9  # it learned its (tiny) training data

@@ -227,3 +227,49 @@ def test_a_public_body_stands_over_a_model_name_that_stops_short_not_over_one_in
     assert reconciled(listed, [("organization", 2, 3)]) == [
         ("organization", "مكتب الأمم المتحدة المعني بالمخدرات والجريمة")]
     assert reconciled("زار وفد جامعة القاهرة المدينة", [("location", 3, 3)]) == [("location", "القاهرة")]
+
+
+def test_proper_noun_shares_come_from_the_real_arabic_pos_tagger(tmp_path, monkeypatch):
+    """The Stanford Arabic POS tagger (fetched through Maven) reads the articles; a word some piece of which it
+    tags a proper noun counts as such, matched back onto our tokens by character offsets (clitics included)."""
+    from indexer.enrich.entities import proper_nouns
+    from indexer.enrich.tokens import word_token
+
+    monkeypatch.setattr(proper_nouns, "EVERY", 1)
+    articles = tmp_path / "articles.jsonl"
+    bodies = ["وقال الرئيس الصيني شي جينبينغ في بكين إن الاقتصاد ينمو",
+              "وأكد وزير الخارجية الأمريكي جون كيري لمراسلنا في واشنطن أن الحوار مستمر",
+              "ووصل جون كيري إلى موسكو وبكين وقال إنه التقى شي جينبينغ"]
+    articles.write_text("".join(json.dumps({"title": "خبر", "body": body}, ensure_ascii=False) + "\n"
+                                for body in bodies * 3), encoding="utf-8")
+    bands, note = proper_nouns.proper_noun_shares([articles], tmp_path / "cache")
+    assert "words tagged" in note
+    assert bands[word_token("جينبينغ").key] == "mostly" and bands[word_token("كيري").key] == "mostly"
+    assert bands[word_token("الرئيس").key] == "never" and bands[word_token("في").key] == "never"
+    assert proper_nouns.proper_features(word_token("وبكين"), bands) == {"proper": "mostly"}  # its piece بكين
+    assert proper_nouns.proper_features(word_token("شومسكي"), bands) == {"proper": "unseen"}
+    again, note = proper_nouns.proper_noun_shares([articles], tmp_path / "cache")
+    assert again == bands and "cached in" in note
+
+
+def test_training_without_java_is_one_clear_line(tmp_path, monkeypatch):
+    import shutil
+
+    from click.testing import CliRunner
+
+    from cli import commands  # noqa: F401  (registers `train` on the group)
+    from cli.main import akhbar
+
+    monkeypatch.setenv("AKHBAR_CACHE_DIR", str(tmp_path / "cache"))
+    which = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None if name == "java" else which(name, *a, **k))
+    out = tmp_path / "m.xz"
+    result = CliRunner().invoke(akhbar, ["train", "entities", str(GOLD), "--out", str(out), "--iterations", "20",
+                                         "--unlabeled", str(SAMPLES)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "`java` is not on PATH" in result.output and "--no-proper-nouns" in result.output
+    assert not out.exists()
+    result = CliRunner().invoke(akhbar, ["train", "entities", str(GOLD), "--out", str(out), "--iterations", "20",
+                                         "--unlabeled", str(SAMPLES), "--no-proper-nouns"])
+    assert result.exit_code == 0, result.output
+    assert CrfExtractor.load(out).featurize.proper is None

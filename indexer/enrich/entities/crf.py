@@ -5,8 +5,9 @@ On by default: the package ships a model (entities/data/entity-model-network.xz:
 entities.network; entity-model.xz is the CRF alone); AKHBAR_ENTITY_MODEL picks another, `crf` or `none`. The rules
 still canonicalize and propagate its mentions. Word classes learned from unlabeled news
 (entities.clusters), the corpus label profile a first model made of that news (entities.profile, self-training) and
-the spelling model learned from that profile (entities.spelling) travel in the same model file, an xz-compressed
-pickle that holds the CRFsuite model itself, so using one needs python-crfsuite and nothing heavier.
+the spelling model learned from that profile (entities.spelling) and each word's proper-noun band from a POS
+tagger's reading of the same news (entities.proper_nouns) travel in the same model file, an xz-compressed pickle
+that holds the CRFsuite model itself, so using one needs python-crfsuite and nothing heavier.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from indexer.enrich.entities.clusters import LEVEL_NAMES, classes_of
 from indexer.enrich.entities.combine import reconcile
 from indexer.enrich.entities.lexicon import Lexicon, lexicon
 from indexer.enrich.entities.profile import PROFILE_NAMES, label_shares, profile_features, profile_of
+from indexer.enrich.entities.proper_nouns import PROPER_NAME, proper_features
 from indexer.enrich.entities.spelling import SPELLING_NAMES, Spelling, spelling_features, train_spelling
 from indexer.enrich.entities.rules import FOREIGN_ENDINGS, RuleExtractor, is_definite
 from indexer.enrich.entities.steps import Steps, viterbi
@@ -46,7 +48,7 @@ def rule_tags(tokens: Tokens, rules: RuleExtractor, found: list[Mention] | None 
 
 
 def _word_features(token: Token, lex: Lexicon, places, orgs, titles, person_words,
-                   classes, profile=None, spelling=None) -> dict[str, str | bool]:
+                   classes, profile=None, spelling=None, proper=None) -> dict[str, str | bool]:
     norm, key = token.norm, token.key
     stem = token.readings[-1][1]  # the most stripped reading
     readings = [reading for reading, _ in token.readings]
@@ -66,6 +68,7 @@ def _word_features(token: Token, lex: Lexicon, places, orgs, titles, person_word
         **(dict(zip(LEVEL_NAMES, classes_of(token, classes))) if classes else {}),
         **(profile_features(token, profile) if profile else {}),
         **(spelling_features(token, spelling) if spelling else {}),
+        **(proper_features(token, proper) if proper else {}),
     }
 
 
@@ -113,7 +116,7 @@ _NEIGHBOUR = ("key", "suf2", "first_name", "title", "stop", "speech", "org_head"
               "person_word", *LEVEL_NAMES[1:])
 # for the immediate neighbours only
 _NEAR = ("stem", "pre2", "suf3", "place_start", "org_start", "foreign", "clitics", *LEVEL_NAMES[:1], *PROFILE_NAMES,
-         *SPELLING_NAMES)
+         *SPELLING_NAMES, PROPER_NAME)
 _OFFSETS = (-2, -1, 1, 2)
 _TAGS = ("O", *(f"{p}-{t}" for t in _BIO.values() for p in "BI"))
 # offset -> tag -> the attribute string "offset:rule=tag" (0: the token's own "rule=tag"), built once
@@ -137,12 +140,13 @@ class Featurizer:
     before caching (an L1-trained model weighs a small part of what training saw). `remember`: keep each word's
     strings (training); the tagger keeps each word's summed scores instead. `profile`: the corpus label profile
     (entities.profile) of a model trained a second time, and `spelling`, the spelling model learned from it
-    (entities.spelling)."""
+    (entities.spelling); `proper`: each word's proper-noun band (entities.proper_nouns)."""
 
     def __init__(self, classes: dict[str, tuple[str, ...]] | None = None, known: frozenset[str] | None = None,
                  remember: bool = True, profile: dict[str, tuple[str, ...]] | None = None,
-                 spelling: Spelling | None = None):
+                 spelling: Spelling | None = None, proper: dict[str, str] | None = None):
         self.classes = classes
+        self.proper = proper
         self.profile = profile
         self.spelling = spelling
         self.known = known
@@ -174,7 +178,7 @@ class Featurizer:
     def features(self, token: Token) -> dict[str, str | bool]:
         """The word's own feature values, from the lexicon and the corpus tables this featurizer holds."""
         return _word_features(token, self.lex, self.places, self.orgs, self.titles, self.person_words,
-                              self.classes, self.profile, self.spelling)
+                              self.classes, self.profile, self.spelling, self.proper)
 
     def flags(self, token: Token) -> list[bool]:
         """The word's lexicon flags alone (the network's inputs), in their order."""
@@ -257,7 +261,7 @@ class CrfExtractor:
 
     def __init__(self, crfsuite_model: bytes, classes: dict[str, tuple[str, ...]] | None = None,
                  profile: dict[str, tuple[str, ...]] | None = None, spelling: Spelling | None = None,
-                 network: dict | None = None):
+                 network: dict | None = None, proper: dict[str, str] | None = None):
         import numpy as np
         import pycrfsuite
 
@@ -277,7 +281,8 @@ class CrfExtractor:
         for (previous, label), weight in info.transitions.items():
             self.transitions[column[previous], column[label]] = weight
         self._weights = weights
-        self.featurize = Featurizer(classes, frozenset(weights), remember=False, profile=profile, spelling=spelling)
+        self.featurize = Featurizer(classes, frozenset(weights), remember=False, profile=profile, spelling=spelling,
+                                    proper=proper)
         self._rank = {word: i for i, word in enumerate(classes or ())}  # the classes run most frequent first
         none = np.zeros(width)
         self._bias = weights.get("bias", none)
@@ -439,10 +444,13 @@ def aligned_tags(sentence_tokens: list[str], gold_tags: list[str], token_starts:
 
 
 # xz-compressed pickle of {"format", "crfsuite": model bytes, "classes", "profile", "spelling"}; raised when
-# features change. Format 8 adds "network" (entities.network): a CRF-only model is still written as 7, so an
-# older version refuses a model whose network it would ignore, and reads the others.
+# features change. Format 8 adds "network" (entities.network), format 9 "proper" (entities.proper_nouns; with or
+# without a network): a model is written in the lowest format that holds it, so an older version refuses a model
+# whose parts it would ignore, and reads the others.
 MODEL_FORMAT = 7
 NETWORK_FORMAT = 8
+PROPER_FORMAT = 9
+_FORMATS = (MODEL_FORMAT, NETWORK_FORMAT, PROPER_FORMAT)
 _REMEDY = ("rebuild it with `make model` (or `akhbar train entities`), or set AKHBAR_ENTITY_MODEL to another model "
            "file, to `crf` for the shipped CRF alone, or to `none` for the rules alone")
 
@@ -461,20 +469,20 @@ def _loaded(path: Path, stamp: int) -> CrfExtractor:
         raise ModelError(f"entity model {path} cannot be read ({error or type(error).__name__}); {_REMEDY}") from None
     except Exception as error:  # noqa: BLE001 - a damaged pickle can fail in many ways; all mean the same here
         raise ModelError(f"entity model {path} is damaged ({type(error).__name__}); {_REMEDY}") from None
-    if not isinstance(saved, dict) or saved.get("format") not in (MODEL_FORMAT, NETWORK_FORMAT):
+    if not isinstance(saved, dict) or saved.get("format") not in _FORMATS:
         found = saved.get("format") if isinstance(saved, dict) else None
-        raise ModelError(f"entity model {path} is format {found}, this version reads formats {MODEL_FORMAT} and "
-                         f"{NETWORK_FORMAT}; {_REMEDY}")
+        raise ModelError(f"entity model {path} is format {found}, this version reads formats "
+                         f"{', '.join(map(str, _FORMATS))}; {_REMEDY}")
     try:
         return CrfExtractor(saved["crfsuite"], saved["classes"], saved.get("profile"), saved.get("spelling"),
-                            saved.get("network"))
+                            saved.get("network"), saved.get("proper"))
     except Exception as error:  # noqa: BLE001 - CRFsuite refuses a damaged model with a bare ValueError
         raise ModelError(f"entity model {path} holds no usable model ({error}); {_REMEDY}") from None
 
 
 def write_model(out: Path, crfsuite_model: bytes, classes: dict[str, tuple[str, ...]] | None,
                 profile: dict[str, tuple[str, ...]] | None = None, spelling: Spelling | None = None,
-                network: dict | None = None) -> None:
+                network: dict | None = None, proper: dict[str, str] | None = None) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     # Equal strings as one object each: pickle's bytes then do not depend on where the tables came from (built
     # now or read from the cache), and the same inputs always make the same file.
@@ -485,6 +493,8 @@ def write_model(out: Path, crfsuite_model: bytes, classes: dict[str, tuple[str, 
              "spelling": spelling}
     if network is not None:
         saved.update(format=NETWORK_FORMAT, network=network)
+    if proper is not None:
+        saved.update(format=PROPER_FORMAT, proper={sys.intern(word): sys.intern(band) for word, band in proper.items()})
     payload = pickle.dumps(saved, protocol=5)
     # preset 9 and no timestamps in the xz container: the same model always makes the same bytes
     out.write_bytes(lzma.compress(payload, preset=9))
@@ -493,22 +503,25 @@ def write_model(out: Path, crfsuite_model: bytes, classes: dict[str, tuple[str, 
 def train(examples: list[tuple[list[str], list[str]]], out: Path, *, iterations: int = 150,
           classes: dict[str, tuple[str, ...]] | None = None, c1: float = 0.1, c2: float = 0.1,
           unlabeled: Callable[[], Iterable[str]] | None = None, with_spelling: bool = True,
-          vectors=None, progress: Callable[[str], None] | None = None) -> None:
+          vectors=None, proper: dict[str, str] | None = None,
+          progress: Callable[[str], None] | None = None) -> None:
     """Train on (CoNLL tokens, BIO tags) sentences (L-BFGS, L1 + L2: most attributes end with no weight) and
     write the model file. `unlabeled`: the texts of a news corpus (a fresh iterator per call); the first model
     then reads them, and a second one is trained with the corpus label profile (entities.profile) it made and
     (`with_spelling`) the spelling model learned from that (entities.spelling). `vectors`: word vectors of that
     corpus, a row per word of `classes` (training.word_vectors); the network (entities.network) is then trained
-    too, the CRF's second expert (needs the `neural` extra)."""
-    model = _fit(examples, Featurizer(classes), iterations, c1, c2)
+    too, the CRF's second expert (needs the `neural` extra). `proper`: word key -> its proper-noun band
+    (entities.proper_nouns), a feature of both models."""
+    model = _fit(examples, Featurizer(classes, proper=proper), iterations, c1, c2)
     profile = spelling = None
     if unlabeled is not None:
-        shares = label_shares(CrfExtractor(model, classes).tag, unlabeled())
+        shares = label_shares(CrfExtractor(model, classes, proper=proper).tag, unlabeled())
         profile, spelling = profile_of(shares), train_spelling(shares) if with_spelling else None
         if progress:
             progress(f"corpus label profile of {len(profile)} words, spelling model of "
                      f"{len(spelling[2]) if spelling else 0} letter n-grams; training again")
-        model = _fit(examples, Featurizer(classes, profile=profile, spelling=spelling), iterations, c1, c2)
+        model = _fit(examples, Featurizer(classes, profile=profile, spelling=spelling, proper=proper), iterations,
+                     c1, c2)
     network = None
     if vectors is not None:
         from indexer.enrich.entities.network_training import train_network
@@ -516,7 +529,7 @@ def train(examples: list[tuple[list[str], list[str]]], out: Path, *, iterations:
         if progress:
             progress("training the network (a few minutes)")
         network = train_network(examples, classes, vectors)
-    write_model(out, model, classes, profile, spelling, network)
+    write_model(out, model, classes, profile, spelling, network, proper)
 
 
 def aligned_examples(examples: list[tuple[list[str], list[str]]]):
