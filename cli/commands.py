@@ -189,9 +189,10 @@ def _cross_validate(gold: Path, folds: int, unlabeled: list[Path], jobs: int, as
     from indexer.enrich.entities.training import cross_validate, format_cross_validation
     from indexer.evaluation import read_conll
 
+    # first: without Java or Maven it fails before minutes of learning word classes
+    proper = _proper_nouns(unlabeled, quiet_stdout=as_json) if unlabeled and proper_nouns else None
     classes = _word_classes(unlabeled, quiet_stdout=as_json) if unlabeled else None
     vectors = _word_vectors(unlabeled, classes, quiet_stdout=as_json) if unlabeled and network else None
-    proper = _proper_nouns(unlabeled, quiet_stdout=as_json) if unlabeled and proper_nouns else None
     result = cross_validate(list(read_conll(gold)), folds, classes=classes, corpus=unlabeled or None, jobs=jobs,
                             vectors=vectors, proper=proper,
                             contexts=tuple(dict.fromkeys((1, context))),
@@ -307,9 +308,9 @@ def train_entities(gold, out, holdout, iterations, unlabeled, network, proper_no
 
     sentences = list(read_conll(gold))
     cut = len(sentences) - int(len(sentences) * holdout)
+    proper = _proper_nouns(list(unlabeled)) if unlabeled and proper_nouns else None  # first, as in _cross_validate
     classes = _word_classes(list(unlabeled)) if unlabeled else None
     vectors = _word_vectors(list(unlabeled), classes) if unlabeled and network else None
-    proper = _proper_nouns(list(unlabeled)) if unlabeled and proper_nouns else None
     train([(s.tokens, s.tags) for s in sentences[:cut]], out, iterations=iterations, classes=classes,
           unlabeled=unlabeled_texts(list(unlabeled)), vectors=vectors, proper=proper, progress=click.echo)
     click.echo(f"model written to {out} ({cut} training sentences)")

@@ -10,7 +10,6 @@ unchanged. Training only: the bands travel in the model file, so tagging needs n
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import pickle
@@ -42,15 +41,12 @@ class TaggerError(Exception):
 def proper_noun_shares(paths: list[Path], cache_dir: Path, jobs: int = 2) -> tuple[dict[str, str], str]:
     """word key -> its band (proper_band), from the articles in `paths`, and a line saying what was done. Built once
     per corpus (its files' paths, sizes and modification times) and kept in `cache_dir`."""
-    identity = [VERSION, EVERY, *CORENLP] + [(str(p.resolve()), p.stat().st_size, p.stat().st_mtime_ns)
-                                             for p in paths]
-    digest = hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:16]
-    cached = cache_dir / f"proper-nouns-{digest}.pickle"
+    from indexer.enrich.entities.training import corpus_cache_file, corpus_texts
+
+    cached = corpus_cache_file(cache_dir, "proper-nouns", ".pickle", [VERSION, EVERY, *CORENLP], paths)
     if cached.exists():
         bands = pickle.loads(cached.read_bytes())
         return bands, f"proper-noun shares of {len(bands)} words (cached in {cached})"
-    from indexer.enrich.entities.training import corpus_texts
-
     texts = (text for i, text in enumerate(corpus_texts(paths, Counter())) if i % EVERY == 0)
     seen, proper = _tagged_counts(texts, _tagger_classpath(cache_dir), jobs)
     bands = {sys.intern(key): proper_band(proper[key] / count) for key, count in seen.items() if count >= MIN_COUNT}
@@ -98,16 +94,15 @@ def _tagged_counts(texts: Iterable[str], classpath: str, jobs: int) -> tuple[Cou
     with tempfile.TemporaryDirectory() as scratch:
         parts = _write_parts(texts, Path(scratch))
         lists = []
-        for job in range(jobs):
-            listing = Path(scratch) / f"files-{job}.txt"
-            listing.write_text("".join(f"{part}\n" for part in parts[job::jobs]))
-            lists.append(listing)
+        for job in range(min(jobs, len(parts))):  # the parts shared out among `jobs` tagger processes
+            lists.append(Path(scratch) / f"files-{job}.txt")
+            lists[-1].write_text("".join(f"{part}\n" for part in parts[job::jobs]))
         processes = [subprocess.Popen(
             ["java", "-Xmx3g", "-cp", classpath, "edu.stanford.nlp.pipeline.StanfordCoreNLP",
              "-props", "StanfordCoreNLP-arabic.properties", "-annotators", "tokenize,ssplit,pos",
              "-ssplit.eolonly", "true", "-filelist", str(listing), "-outputFormat", "json",
              "-outputDirectory", scratch], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-            for listing in lists if listing.read_text()]
+            for listing in lists]
         failures = [process.communicate()[1] for process in processes]
         if any(process.returncode for process in processes):
             last = next(e for p, e in zip(processes, failures) if p.returncode).strip().splitlines()[-1:]

@@ -37,15 +37,20 @@ def corpus_texts(paths: list[Path], unreadable: Counter) -> Iterator[str]:
                 yield value
 
 
+def corpus_cache_file(cache_dir: Path, name: str, suffix: str, recipe: list, paths: list[Path]) -> Path:
+    """Where what `recipe` (its version and settings) learns from the corpus `paths` is cached: named by a digest of
+    the recipe and of the corpus files' paths, sizes and modification times."""
+    identity = recipe + [(str(p.resolve()), p.stat().st_size, p.stat().st_mtime_ns) for p in paths]
+    return cache_dir / f"{name}-{hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:16]}{suffix}"
+
+
 def word_classes(paths: list[Path], cache_dir: Path) -> tuple[dict[str, tuple[str, ...]], str]:
     """Word classes learned from the articles in `paths`, and a line saying what was done. Built once per
     corpus (its files' paths, sizes and modification times) and kept in `cache_dir`: cross-validation and
     retraining reuse them."""
     from indexer.enrich.entities.clusters import build_classes
 
-    identity = [CLASSES_VERSION] + [(str(p.resolve()), p.stat().st_size, p.stat().st_mtime_ns) for p in paths]
-    digest = hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:16]
-    cached = cache_dir / f"word-classes-{digest}.pickle"
+    cached = corpus_cache_file(cache_dir, "word-classes", ".pickle", [CLASSES_VERSION], paths)
     if cached.exists():
         with open(cached, "rb") as handle:
             classes = pickle.load(handle)
@@ -82,10 +87,7 @@ def word_vectors(paths: list[Path], classes: dict[str, tuple[str, ...]], cache_d
     from indexer.enrich.tokens import tokenize
 
     words = list(classes)
-    identity = [VECTORS_VERSION, words[:100], len(words)] + [
-        (str(p.resolve()), p.stat().st_size, p.stat().st_mtime_ns) for p in paths]
-    digest = hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:16]
-    cached = cache_dir / f"word-vectors-{digest}.npy"
+    cached = corpus_cache_file(cache_dir, "word-vectors", ".npy", [VECTORS_VERSION, words[:100], len(words)], paths)
     if cached.exists():
         vectors = np.load(cached)
         return vectors, f"word vectors for {len(vectors)} words (cached in {cached})"
