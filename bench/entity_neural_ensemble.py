@@ -74,7 +74,7 @@ def _train_network(task: tuple) -> dict:
     from indexer.enrich.entities.network_training import train_network
 
     k, training, classes, vectors, hidden, epochs = task
-    return train_network(training, classes, vectors, hidden=hidden, epochs=epochs, seed=k)
+    return train_network(training, classes, vectors, hidden=hidden, epochs=epochs, seed=k, proper=_job["proper"])
 
 
 def _unlabeled_sentences(texts: Iterable[str], count: int) -> list[tuple[list, list[tuple[int, int]]]]:

@@ -10,10 +10,11 @@ from click.testing import CliRunner
 
 from core.settings import SHIPPED_ENTITY_MODEL
 from indexer.enrich.entities.clusters import LEVELS
-from indexer.enrich.entities.crf import _TAGS, MODEL_FORMAT, NETWORK_FORMAT, CrfExtractor, Featurizer, rule_tags, \
-    sentences, write_model
+from indexer.enrich.entities.crf import _TAGS, MODEL_FORMAT, NETWORK_FORMAT, NETWORK_PROPER_FORMAT, CrfExtractor, \
+    Featurizer, ModelError, rule_tags, sentences, write_model
 from indexer.enrich.entities.network import (CLASS_DIM, FLAG_COUNT, LETTER_DIM, LETTER_FILTERS, LONGEST_WORD,
-                                             RULE_DIM, NetworkTagger, class_ids, input_width, letter_ids, quantize)
+                                             PROPER_FLAG_COUNT, RULE_DIM, NetworkTagger, class_ids, input_width,
+                                             letter_ids, quantize)
 from indexer.enrich.entities import network as network_module
 from indexer.enrich.entities.steps import Steps
 from indexer.enrich.tokens import tokenize
@@ -23,8 +24,13 @@ TEXT = ("قال الرئيس الفرنسي إيمانويل ماكرون في �
 HIDDEN = 8
 
 
-def _network(classes: dict, seed: int = 0) -> dict:
-    """A network of the trained layout with random weights (torch parameter names and shapes)."""
+# proper-noun bands (entities.proper_nouns) of a few of TEXT's words, for a network that reads them
+BANDS = {"ماكرون": "mostly", "باريس": "often", "رييس": "never", "خالد": "rare"}
+
+
+def _network(classes: dict, seed: int = 0, proper_flags: bool = False) -> dict:
+    """A network of the trained layout with random weights (torch parameter names and shapes); `proper_flags`:
+    one that reads the proper-noun bands too."""
     draw = np.random.default_rng(seed)
 
     def weights(*shape):
@@ -42,10 +48,12 @@ def _network(classes: dict, seed: int = 0) -> dict:
     for i, k in enumerate(LEVELS):
         saved[f"word_class.{i}.weight"] = weights(k + 1, CLASS_DIM)
     for direction in ("l0", "l0_reverse"):
-        saved |= {f"lstm.weight_ih_{direction}": weights(4 * h, input_width()),
+        flags = FLAG_COUNT + (PROPER_FLAG_COUNT if proper_flags else 0)
+        saved |= {f"lstm.weight_ih_{direction}": weights(4 * h, input_width(flags)),
                   f"lstm.weight_hh_{direction}": weights(4 * h, h), f"lstm.bias_ih_{direction}": weights(4 * h),
                   f"lstm.bias_hh_{direction}": weights(4 * h)}
-    return {"weights": saved, "alphabet": "".join(letters), "vectors": codes, "scales": scales}
+    return {"weights": saved, "alphabet": "".join(letters), "vectors": codes, "scales": scales,
+            "proper_flags": proper_flags}
 
 
 def _classes() -> dict:
@@ -53,7 +61,7 @@ def _classes() -> dict:
     return {w: (str(i % 64), str(i % 256), "-" if i % 5 == 0 else str(i)) for i, w in enumerate(words)}
 
 
-def _plain_bilstm(network: dict, classes: dict, featurize: Featurizer, tokens, rules) -> np.ndarray:
+def _plain_bilstm(network: dict, classes: dict, flags, tokens, rules) -> np.ndarray:
     """The reference: torch's LSTM equations, sentence by sentence, one token at a time, from the raw weights."""
     w, h = network["weights"], HIDDEN
     alphabet = {ch: i + 2 for i, ch in enumerate(network["alphabet"])}
@@ -68,7 +76,7 @@ def _plain_bilstm(network: dict, classes: dict, featurize: Featurizer, tokens, r
         conv = [w["letter_cnn.bias"] + sum(w["letter_cnn.weight"][:, :, k] @ letters[p + k] for k in range(3))
                 for p in range(LONGEST_WORD)]
         spelled = np.max(np.maximum(conv, 0), axis=0)
-        return np.concatenate([vector, [float(row == 0)], spelled, np.array(featurize.flags(token), float),
+        return np.concatenate([vector, [float(row == 0)], spelled, np.array(flags(token), float),
                                w["rule.weight"][_TAGS.index(rule)],
                                *(w[f"word_class.{i}.weight"][c] for i, c in enumerate(class_ids(token, classes)))])
 
@@ -95,16 +103,22 @@ def _plain_bilstm(network: dict, classes: dict, featurize: Featurizer, tokens, r
 
 
 @pytest.mark.parametrize("table_rows", [network_module.WORDS_CACHED, 3])  # 3: the table fills, the rest overflows
-def test_the_numpy_tagger_computes_a_plain_bilstm_on_all_sentences_at_once(monkeypatch, table_rows):
+@pytest.mark.parametrize("proper_flags", [False, True])  # True: the proper-noun bands are inputs too
+def test_the_numpy_tagger_computes_a_plain_bilstm_on_all_sentences_at_once(monkeypatch, table_rows, proper_flags):
     monkeypatch.setattr(network_module, "WORDS_CACHED", table_rows)
     classes = _classes()
-    network = _network(classes)
-    featurize = Featurizer(classes)
+    network = _network(classes, proper_flags=proper_flags)
+    featurize = Featurizer(classes, proper=BANDS if proper_flags else None)
+    flags = featurize.network_flags if proper_flags else featurize.flags
     tokens = tokenize(TEXT)
     assert len(sentences(tokens)) == 2  # sentences of different lengths run in step
     rules = rule_tags(tokens, featurize.rules)
-    tagger = NetworkTagger(network, classes, featurize.flags, {tag: i for i, tag in enumerate(_TAGS)})
-    expected = _plain_bilstm(network, classes, featurize, tokens, rules)
+    if proper_flags:  # each band is its own input; a word without one has none set
+        assert [flags(t)[FLAG_COUNT:] for t in tokenize("ماكرون باريس الرئيس خالد جدة")] == [
+            [False, False, False, True], [False, False, True, False], [True, False, False, False],
+            [False, True, False, False], [False, False, False, False]]
+    tagger = NetworkTagger(network, classes, flags, {tag: i for i, tag in enumerate(_TAGS)})
+    expected = _plain_bilstm(network, classes, flags, tokens, rules)
     first = tagger.emissions(tokens, rules, Steps(sentences(tokens)))
     assert np.allclose(first, expected, atol=1e-4)
     again = tagger.emissions(tokens, rules, Steps(sentences(tokens)))  # the words' gates now come from the table
@@ -139,6 +153,36 @@ def test_a_model_file_with_a_network_is_format_8_and_weighs_both_experts(crf_par
     net = both.network.emissions(tokens, rule_tags(tokens, both.featurize.rules), Steps(sentences(tokens)))
     order = [_TAGS.index(label) for label in both.labels]
     assert np.allclose(both.scores(tokens), 0.5 * crf.scores(tokens) + 0.5 * net[:, order], atol=1e-5)
+
+
+def test_a_network_that_reads_the_proper_noun_bands_is_format_10_and_needs_them(crf_parts, tmp_path):
+    classes = crf_parts["classes"]
+    kept = dict(list(classes.items())[:2000])
+    network = _network(kept | {"x": ("0", "0", "0"), "y": ("0", "0", "0")}, seed=2, proper_flags=True)
+    path = tmp_path / "network-bands.xz"
+    write_model(path, crf_parts["crfsuite"], classes, crf_parts["profile"], crf_parts["spelling"], network, BANDS)
+    # an older version (formats up to 9) refuses it rather than feed its network the wrong inputs
+    assert pickle.loads(lzma.decompress(path.read_bytes()))["format"] == NETWORK_PROPER_FORMAT
+    extractor = CrfExtractor.load(path)
+    tokens = tokenize(TEXT)
+    net = extractor.network.emissions(tokens, rule_tags(tokens, extractor.featurize.rules), Steps(sentences(tokens)))
+    # the bands move the network's scores: the same weights without them give other scores for ماكرون
+    blind = NetworkTagger(network, classes, lambda t: extractor.featurize.flags(t) + [False] * PROPER_FLAG_COUNT,
+                          extractor._rule_row)
+    unbanded = blind.emissions(tokens, rule_tags(tokens, extractor.featurize.rules), Steps(sentences(tokens)))
+    macron = [t.key for t in tokens].index("ماكرون")
+    assert not np.allclose(net[macron], unbanded[macron])
+    plain = tokenize("وأضاف أن وزارة الخارجية رحبت بالقرار")  # none of its words has a band: the same scores
+    plain_rules = rule_tags(plain, extractor.featurize.rules)
+    assert np.allclose(extractor.network.emissions(plain, plain_rules, Steps(sentences(plain))),
+                       blind.emissions(plain, plain_rules, Steps(sentences(plain))))
+    # a file whose network reads bands it does not hold is refused, in one line naming it
+    saved = pickle.loads(lzma.decompress(path.read_bytes()))
+    saved["proper"] = None
+    broken = tmp_path / "no-bands.xz"
+    broken.write_bytes(lzma.compress(pickle.dumps(saved)))
+    with pytest.raises(ModelError, match="no-bands.xz.*proper-noun bands"):
+        CrfExtractor.load(broken)
 
 
 def test_training_the_network_without_torch_or_articles_is_one_clear_line(monkeypatch, tmp_path):

@@ -27,7 +27,7 @@ from indexer.enrich.entities.clusters import LEVEL_NAMES, classes_of
 from indexer.enrich.entities.combine import reconcile
 from indexer.enrich.entities.lexicon import Lexicon, lexicon
 from indexer.enrich.entities.profile import PROFILE_NAMES, label_shares, profile_features, profile_of
-from indexer.enrich.entities.proper_nouns import PROPER_NAME, proper_features
+from indexer.enrich.entities.proper_nouns import PROPER_NAME, proper_features, proper_flags
 from indexer.enrich.entities.spelling import SPELLING_NAMES, Spelling, spelling_features, train_spelling
 from indexer.enrich.entities.rules import FOREIGN_ENDINGS, RuleExtractor, is_definite
 from indexer.enrich.entities.steps import Steps, viterbi
@@ -186,6 +186,10 @@ class Featurizer:
         return list(_lexicon_flags(token, readings, self.lex, self.places, self.orgs, self.titles,
                                    self.person_words).values())
 
+    def network_flags(self, token: Token) -> list[bool]:
+        """The network's 0/1 inputs: the lexicon flags, then the proper-noun band's flags (with bands)."""
+        return self.flags(token) + proper_flags(token, self.proper)
+
     def _weighed(self, attributes: list[str]) -> list[str]:
         """The attributes the model weighs, each string shared with every other word that has it."""
         if self.known is None:
@@ -300,7 +304,10 @@ class CrfExtractor:
         if network is not None:  # the second expert (entities.network): its scores are weighed with these
             from indexer.enrich.entities.network import CRF_SHARE, NetworkTagger
 
-            self.network = NetworkTagger(network, classes, self.featurize.flags, self._rule_row)
+            if network.get("proper_flags") and not proper:
+                raise ValueError("its network reads proper-noun bands that the file does not hold")
+            flags = self.featurize.network_flags if network.get("proper_flags") else self.featurize.flags
+            self.network = NetworkTagger(network, classes, flags, self._rule_row)
             self._net_order = order = [_TAGS.index(label) for label in self.labels]  # in this model's label order
             self._crf_share = w = CRF_SHARE
             # BIO: I-X only after B-X or I-X, and never first
@@ -445,12 +452,13 @@ def aligned_tags(sentence_tokens: list[str], gold_tags: list[str], token_starts:
 
 # xz-compressed pickle of {"format", "crfsuite": model bytes, "classes", "profile", "spelling"}; raised when
 # features change. Format 8 adds "network" (entities.network), format 9 "proper" (entities.proper_nouns; with or
-# without a network): a model is written in the lowest format that holds it, so an older version refuses a model
-# whose parts it would ignore, and reads the others.
+# without a network), format 10 a network that reads the proper-noun bands too: a model is written in the lowest
+# format that holds it, so an older version refuses a model whose parts it would misread, and reads the others.
 MODEL_FORMAT = 7
 NETWORK_FORMAT = 8
 PROPER_FORMAT = 9
-_FORMATS = (MODEL_FORMAT, NETWORK_FORMAT, PROPER_FORMAT)
+NETWORK_PROPER_FORMAT = 10
+_FORMATS = (MODEL_FORMAT, NETWORK_FORMAT, PROPER_FORMAT, NETWORK_PROPER_FORMAT)
 _REMEDY = ("rebuild it with `make model` (or `akhbar train entities`), or set AKHBAR_ENTITY_MODEL to another model "
            "file, to `crf` for the shipped CRF alone, or to `none` for the rules alone")
 
@@ -495,6 +503,8 @@ def write_model(out: Path, crfsuite_model: bytes, classes: dict[str, tuple[str, 
         saved.update(format=NETWORK_FORMAT, network=network)
     if proper is not None:
         saved.update(format=PROPER_FORMAT, proper={sys.intern(word): sys.intern(band) for word, band in proper.items()})
+    if network is not None and network.get("proper_flags"):
+        saved.update(format=NETWORK_PROPER_FORMAT)
     payload = pickle.dumps(saved, protocol=5)
     # preset 9 and no timestamps in the xz container: the same model always makes the same bytes
     out.write_bytes(lzma.compress(payload, preset=9))
@@ -511,7 +521,7 @@ def train(examples: list[tuple[list[str], list[str]]], out: Path, *, iterations:
     (`with_spelling`) the spelling model learned from that (entities.spelling). `vectors`: word vectors of that
     corpus, a row per word of `classes` (training.word_vectors); the network (entities.network) is then trained
     too, the CRF's second expert (needs the `neural` extra). `proper`: word key -> its proper-noun band
-    (entities.proper_nouns), a feature of both models."""
+    (entities.proper_nouns), a feature of both CRF models and an input of the network."""
     model = _fit(examples, Featurizer(classes, proper=proper), iterations, c1, c2)
     profile = spelling = None
     if unlabeled is not None:
@@ -528,7 +538,7 @@ def train(examples: list[tuple[list[str], list[str]]], out: Path, *, iterations:
 
         if progress:
             progress("training the network (a few minutes)")
-        network = train_network(examples, classes, vectors)
+        network = train_network(examples, classes, vectors, proper=proper)
     write_model(out, model, classes, profile, spelling, network, proper)
 
 

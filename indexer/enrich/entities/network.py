@@ -4,10 +4,10 @@ Its label scores and transitions are weighed with the CRF's, a product of expert
 `crf.CrfExtractor.tag`: the CRF reads many sparse features, the network reads dense ones, word vectors learned from
 unlabeled news and the letters of each word, and the two err on different words. Its inputs per word: the word's
 vector (entities.training.word_vectors; int8 in the model file), a letter CNN over its first LONGEST_WORD letters,
-the CRF's lexicon flags and its word classes; per token, the rules' tag. What a word adds to the LSTM's gates is
-the same wherever it stands, so it is computed once per word and kept in a table (bounded); the recurrence then
-runs over all the sentences of a batch of articles at once, both directions in step (entities.steps). Trained
-with torch (entities.network_training); tagging needs numpy only.
+the CRF's lexicon flags (and, in a model with them, its proper-noun band) and its word classes; per token, the rules'
+tag. What a word adds to the LSTM's gates is the same wherever it stands, so it is computed once per word and kept in
+a table (bounded); the recurrence then runs over all the sentences of a batch of articles at once, both directions
+in step (entities.steps). Trained with torch (entities.network_training); tagging needs numpy only.
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from indexer.enrich.entities.steps import Steps
 from indexer.enrich.tokens import word_token
 
 FLAG_COUNT = 14  # the CRF's lexicon flags (crf.Featurizer.flags), read as 0/1 inputs
+PROPER_FLAG_COUNT = 4  # and, in a network trained with them, the proper-noun band's (crf.Featurizer.network_flags)
 LONGEST_WORD = 20  # letters the letter CNN reads; shorter words are padded to this length
 VECTOR_DIM = 100  # word2vec dimensions (entities.training.word_vectors)
 LETTER_DIM, LETTER_FILTERS, RULE_DIM, CLASS_DIM = 32, 64, 8, 16
@@ -60,16 +61,18 @@ def class_ids(token: Token, classes: dict) -> list[int]:
     return [int(c) + 1 if c != "-" else 0 for c in classes_of(token, classes)]
 
 
-def input_width() -> int:
-    """The LSTM's input: vector, no-vector flag, letter CNN, flags, rule tag, word classes (in that order)."""
-    return VECTOR_DIM + 1 + LETTER_FILTERS + FLAG_COUNT + RULE_DIM + CLASS_DIM * len(LEVELS)
+def input_width(flags: int = FLAG_COUNT) -> int:
+    """The LSTM's input: vector, no-vector flag, letter CNN, `flags` 0/1 inputs, rule tag, word classes (in that
+    order)."""
+    return VECTOR_DIM + 1 + LETTER_FILTERS + flags + RULE_DIM + CLASS_DIM * len(LEVELS)
 
 
 class NetworkTagger:
     """Label scores per token (in crf._TAGS order) from the exported weights of a trained network.
 
     `saved`: {"weights": torch parameter name -> array, "alphabet": its letters, "vectors"/"scales": the int8 word
-    vectors, row i for the i-th word of `classes`}. `flags`: a token's lexicon flags (crf.Featurizer.flags);
+    vectors, row i for the i-th word of `classes`, "proper_flags": whether it reads the proper-noun bands}. `flags`:
+    a token's 0/1 inputs (crf.Featurizer.flags, or .network_flags for a network with "proper_flags");
     `rule_row`: a rule tag's row in the rule embedding."""
 
     def __init__(self, saved: dict, classes: dict, flags, rule_row: dict[str, int]):
@@ -91,7 +94,11 @@ class NetworkTagger:
         inputs = np.concatenate([gates_of(w[f"lstm.weight_ih_{d}"]) for d in directions])  # (8h, width)
         self._bias = np.concatenate([gates_of(w[f"lstm.bias_ih_{d}"] + w[f"lstm.bias_hh_{d}"]) for d in directions])
         self._recurrent = np.stack([gates_of(w[f"lstm.weight_hh_{d}"]).T for d in directions])  # (2, h, 4h)
-        edges = np.cumsum([0, VECTOR_DIM, 1, LETTER_FILTERS, FLAG_COUNT, RULE_DIM, *[CLASS_DIM] * len(LEVELS)])
+        probe = word_token("ا")
+        flag_count = FLAG_COUNT + (PROPER_FLAG_COUNT if saved.get("proper_flags") else 0)
+        if len(flags(probe)) != flag_count:
+            raise ValueError(f"the network reads {flag_count} flags, the featurizer gives {len(flags(probe))}")
+        edges = np.cumsum([0, VECTOR_DIM, 1, LETTER_FILTERS, flag_count, RULE_DIM, *[CLASS_DIM] * len(LEVELS)])
         part = [inputs[:, a:b] for a, b in zip(edges, edges[1:])]
         # a word's dense inputs (vector, no-vector flag, letter CNN, flags) go through one product
         self._dense = np.concatenate(part[:4], axis=1).T  # (100 + 1 + filters + flags, 8h)
@@ -110,7 +117,6 @@ class NetworkTagger:
         self._table = np.empty((WORDS_CACHED, 8 * h), np.float32)
         # the gap flag (punctuation before a word) is the one input that is the token's, not the word's: its
         # share of the gates, found as the flag that a gap changes, is added per token
-        probe = word_token("ا")
         gap_flag = [a != b for a, b in zip(flags(probe), flags(probe._replace(gap=True)))].index(True)
         gap_gates = self._dense[VECTOR_DIM + 1 + LETTER_FILTERS + gap_flag]
         # row 2 * (rule tag's row) + gap: both directions' share of the token's own inputs

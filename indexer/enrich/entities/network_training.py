@@ -9,15 +9,15 @@ import numpy as np
 
 from indexer.enrich.entities.clusters import LEVELS, classes_of
 from indexer.enrich.entities.crf import _TAGS, Featurizer, aligned_examples, rule_tags, sentences
-from indexer.enrich.entities.network import (CLASS_DIM, FLAG_COUNT, HIDDEN, LETTER_DIM, LETTER_FILTERS,
-                                             LONGEST_WORD, RULE_DIM, NetworkTagger, class_ids, dequantize,
-                                             input_width, letter_ids, quantize, vector_rows)
+from indexer.enrich.entities.network import (CLASS_DIM, HIDDEN, LETTER_DIM, LETTER_FILTERS, LONGEST_WORD,
+                                             RULE_DIM, NetworkTagger, class_ids, dequantize, input_width,
+                                             letter_ids, quantize, vector_rows)
 from indexer.enrich.entities.steps import Steps
 
 EPOCHS, BATCH, LEARNING_RATE, DROPOUT = 20, 16, 2e-3, 0.5
 
 
-def _modules(table: np.ndarray, letters: int, hidden: int):
+def _modules(table: np.ndarray, letters: int, flags: int, hidden: int):
     import torch
     from torch import nn
 
@@ -48,7 +48,7 @@ def _modules(table: np.ndarray, letters: int, hidden: int):
             self.rule = nn.Embedding(len(_TAGS), RULE_DIM)
             self.word_class = nn.ModuleList(nn.Embedding(k + 1, CLASS_DIM) for k in LEVELS)
             self.dropout = nn.Dropout(DROPOUT)
-            self.lstm = nn.LSTM(input_width(), hidden, batch_first=True, bidirectional=True)
+            self.lstm = nn.LSTM(input_width(flags), hidden, batch_first=True, bidirectional=True)
             self.out = nn.Linear(2 * hidden, len(_TAGS))
             self.crf = Transitions(len(_TAGS))
 
@@ -73,11 +73,12 @@ class _Inputs:
 
     def __init__(self, rows: dict[str, int], classes: dict, alphabet: dict[str, int], featurize: Featurizer):
         self.rows, self.classes, self.alphabet, self.featurize = rows, classes, alphabet, featurize
+        self.flags = featurize.network_flags if featurize.proper else featurize.flags
 
     def __call__(self, tokens, rules: list[str]):
         return ([classes_of(t, self.rows, missing=0) for t in tokens],
                 [letter_ids(t, self.alphabet) for t in tokens],
-                [list(map(float, self.featurize.flags(t))) for t in tokens],
+                [list(map(float, self.flags(t))) for t in tokens],
                 [_TAGS.index(tag) for tag in rules],
                 [class_ids(t, self.classes) for t in tokens])
 
@@ -89,7 +90,7 @@ def _batch(items):
     length, size = max(len(inputs[0]) for inputs, _ in items), len(items)
     words, rules, tags = (torch.zeros(size, length, dtype=torch.long) for _ in range(3))
     letters = torch.zeros(size, length, LONGEST_WORD, dtype=torch.long)
-    flags = torch.zeros(size, length, FLAG_COUNT)
+    flags = torch.zeros(size, length, len(items[0][0][2][0]))
     word_classes = torch.zeros(size, length, len(LEVELS), dtype=torch.long)
     mask = torch.zeros(size, length, dtype=torch.bool)
     for b, ((w, spelled, f, r, c), y) in enumerate(items):
@@ -101,10 +102,12 @@ def _batch(items):
 
 
 def train_network(examples: list[tuple[list[str], list[str]]], classes: dict, vectors: np.ndarray, *,
-                  hidden: int = HIDDEN, epochs: int = EPOCHS, seed: int = 0) -> dict:
+                  hidden: int = HIDDEN, epochs: int = EPOCHS, seed: int = 0, proper: dict[str, str] | None = None
+                  ) -> dict:
     """A BiLSTM-CRF trained on (CoNLL tokens, BIO tags) sentences as our tokenizer splits them (Adam, batches of
     sentences of similar length, a fixed number of epochs); what the model file keeps of it (NetworkTagger's
-    `saved`). `vectors`: a row per word of `classes`, in its order (entities.training.word_vectors)."""
+    `saved`). `vectors`: a row per word of `classes`, in its order (entities.training.word_vectors); `proper`:
+    word key -> its proper-noun band (entities.proper_nouns), then read as four more flags."""
     import torch
     from torch import nn
 
@@ -114,7 +117,7 @@ def train_network(examples: list[tuple[list[str], list[str]]], classes: dict, ve
     codes, scales = quantize(vectors)
     table = np.vstack([np.zeros((1, vectors.shape[1]), np.float32), dequantize(codes, scales)])  # as shipped
     rows = vector_rows(classes, len(codes))
-    featurize = Featurizer(classes)
+    featurize = Featurizer(classes, proper=proper)
     aligned = list(aligned_examples(examples))
     letters = sorted({ch for tokens, _ in aligned for t in tokens for ch in t.norm[:LONGEST_WORD]})
     inputs = _Inputs(rows, classes, {ch: i + 2 for i, ch in enumerate(letters)}, featurize)
@@ -123,7 +126,7 @@ def train_network(examples: list[tuple[list[str], list[str]]], classes: dict, ve
         rules = rule_tags(tokens, featurize.rules)
         for start, end in sentences(tokens):
             items.append((inputs(tokens[start:end], rules[start:end]), [_TAGS.index(t) for t in tags[start:end]]))
-    network = _modules(table, len(letters), hidden)
+    network = _modules(table, len(letters), len(inputs.flags(aligned[0][0][0])), hidden)
     optimizer = torch.optim.Adam([p for p in network.parameters() if p.requires_grad], lr=LEARNING_RATE)
     draw = np.random.default_rng(seed)
     for _ in range(epochs):
@@ -141,7 +144,7 @@ def train_network(examples: list[tuple[list[str], list[str]]], classes: dict, ve
     network.eval()
     saved = {"weights": {name: value.detach().numpy().copy() for name, value in network.state_dict().items()
                          if name != "word.weight"},
-             "alphabet": "".join(letters), "vectors": codes, "scales": scales}
+             "alphabet": "".join(letters), "vectors": codes, "scales": scales, "proper_flags": bool(proper)}
     _check_export(network, saved, classes, inputs, aligned[:40])
     return saved
 
@@ -150,7 +153,7 @@ def _check_export(network, saved: dict, classes: dict, inputs: _Inputs, aligned)
     """The numpy tagger must give torch's label scores: checked on training texts at every export."""
     import torch
 
-    tagger = NetworkTagger(saved, classes, inputs.featurize.flags, {tag: i for i, tag in enumerate(_TAGS)})
+    tagger = NetworkTagger(saved, classes, inputs.flags, {tag: i for i, tag in enumerate(_TAGS)})
     with torch.no_grad():
         for tokens, _ in aligned:
             rules, bounds = rule_tags(tokens, inputs.featurize.rules), sentences(tokens)
