@@ -142,7 +142,8 @@ def _proper_spelling(token) -> str:
 
 _BINARIZED_FLAGS = tuple(f"e{j}{sign}" for j in range(100) for sign in "+-")
 # name -> (training options, extra features, extra features also seen from the words at ±1); "profile": False
-# trains once, without the corpus label profile; "dropout": SHARE, singleton dropout (_singleton_dropout)
+# trains once, without the corpus label profile; "dropout": SHARE, singleton dropout (_singleton_dropout);
+# "proper_every": N, the proper-noun bands from every N-th text (default entities.proper_nouns.EVERY)
 CANDIDATES = {
     "shipped": ({}, (), ()),
     "without-spelling": ({"with_spelling": False}, (), ()),
@@ -156,6 +157,7 @@ CANDIDATES = {
     "misc-label": ({"misc": True}, (), ()),
     "without-proper-nouns": ({"proper": False}, (), ()),
     "proper-noun-spelling": ({}, ("proper_spelling",), ("proper_spelling",)),
+    "proper-nouns-every-text": ({"proper_every": 1}, (), ()),
 }
 _job: dict = {}
 
@@ -197,6 +199,7 @@ def _fold(k: int) -> dict:
 
     options, extra, near = CANDIDATES[_job["candidate"]]
     options = dict(options)
+    options.pop("proper_every", None)  # main's: the bands are in _job
     corpus = [UNLABELED] if options.pop("profile", True) else None
     if "dropout" in options:
         _singleton_dropout(options.pop("dropout"))
@@ -245,8 +248,12 @@ def main() -> None:
     for candidate in args.candidates or CANDIDATES:
         if "binarized" in CANDIDATES[candidate][1] and "binarized" not in _job:
             _job["binarized"] = _binarized_table()
+        every = CANDIDATES[candidate][0].get("proper_every")
+        if every:  # the bands from another sample of the corpus (tagged once, then cached)
+            bands, note = proper_noun_shares([UNLABELED], load().cache_dir, every=every)
+            print(note)
         _job.update(candidate=candidate, sentences=sentences, blocks=folds_of(len(sentences), 5), classes=classes,
-                    proper=proper)
+                    proper=bands if every else proper)
         with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
             folds = pool.map(_fold, range(5))
         for way in folds[0]:
