@@ -125,7 +125,35 @@ EXTRA_FEATURES = {
                                         for stem in ["^" + token.readings[-1][1] + "$"] for i in range(len(stem) - 2)},
     "binarized": _binarized,
     "proper_spelling": lambda token, classes: _proper_spelling(token),
+    "stem_pos": lambda token, classes: _job["stem_pos"].get(token.key, "unseen"),
 }
+
+
+def _stem_pos_table() -> dict[str, str]:
+    """word key -> the POS tag the Stanford Arabic tagger most often gives its longest piece (its stem: NN, DTJJ,
+    VBD, NNP …), over the same texts as the proper-noun bands, for words seen MIN_COUNT times: the whole treebank
+    reading of a word, of which the bands keep only the proper-noun share. Cached beside them."""
+    import pickle
+    from collections import Counter, defaultdict
+
+    from core.settings import load
+    from indexer.enrich.entities import proper_nouns
+    from indexer.enrich.entities.training import corpus_cache_file, corpus_texts
+
+    cache_dir = load().cache_dir
+    cached = corpus_cache_file(cache_dir, "stem-pos", ".pickle",
+                               [proper_nouns.VERSION, proper_nouns.EVERY, *proper_nouns.CORENLP], [UNLABELED])
+    if cached.exists():
+        return pickle.loads(cached.read_bytes())
+    texts = (t for i, t in enumerate(corpus_texts([UNLABELED], Counter())) if i % proper_nouns.EVERY == 0)
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for key, pieces in proper_nouns.tagged_words(texts, proper_nouns._tagger_classpath(cache_dir), 2):
+        if pieces:
+            counts[key][max(pieces)[1]] += 1
+    table = {key: tags.most_common(1)[0][0] for key, tags in counts.items()
+             if sum(tags.values()) >= proper_nouns.MIN_COUNT}
+    cached.write_bytes(pickle.dumps(table, protocol=5))
+    return table
 
 
 def _proper_spelling(token) -> str:
@@ -158,6 +186,7 @@ CANDIDATES = {
     "without-proper-nouns": ({"proper": False}, (), ()),
     "proper-noun-spelling": ({}, ("proper_spelling",), ("proper_spelling",)),
     "proper-nouns-every-text": ({"proper_every": 1}, (), ()),
+    "stem-pos": ({}, ("stem_pos",), ("stem_pos",)),
 }
 _job: dict = {}
 
@@ -248,6 +277,9 @@ def main() -> None:
     for candidate in args.candidates or CANDIDATES:
         if "binarized" in CANDIDATES[candidate][1] and "binarized" not in _job:
             _job["binarized"] = _binarized_table()
+        if "stem_pos" in CANDIDATES[candidate][1] and "stem_pos" not in _job:
+            _job["stem_pos"] = _stem_pos_table()
+            print(f"stem POS tags of {len(_job['stem_pos'])} words")
         every = CANDIDATES[candidate][0].get("proper_every")
         if every:  # the bands from another sample of the corpus (tagged once, then cached)
             bands, note = proper_noun_shares([UNLABELED], load().cache_dir, every=every)

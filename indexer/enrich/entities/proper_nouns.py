@@ -22,7 +22,7 @@ import tempfile
 from bisect import bisect_left
 from collections import Counter
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from indexer.enrich.entities.base import Token
 from indexer.enrich.tokens import spans, tokenize
@@ -107,6 +107,15 @@ def _tagger_classpath(cache_dir: Path) -> str:
 def _tagged_counts(texts: Iterable[str], classpath: str, jobs: int) -> tuple[Counter, Counter]:
     """How often each word key occurs in `texts`, and how often the tagger tagged it a proper noun."""
     seen, proper = Counter(), Counter()
+    for key, pieces in tagged_words(texts, classpath, jobs):
+        seen[key] += 1
+        if not PROPER_TAGS.isdisjoint(tag for _, tag in pieces):
+            proper[key] += 1
+    return seen, proper
+
+
+def tagged_words(texts: Iterable[str], classpath: str, jobs: int) -> Iterator[tuple[str, list[tuple[int, str]]]]:
+    """Each of our tokens of `texts` as (word key, [(length, POS tag) of each piece the tagger made of it])."""
     with tempfile.TemporaryDirectory() as scratch:
         parts = _write_parts(texts, Path(scratch))
         lists = []
@@ -124,8 +133,7 @@ def _tagged_counts(texts: Iterable[str], classpath: str, jobs: int) -> tuple[Cou
             last = next(e for p, e in zip(processes, failures) if p.returncode).strip().splitlines()[-1:]
             raise TaggerError(f"the Stanford Arabic POS tagger failed ({(last or ['no output'])[0]})")
         for part in parts:
-            _count_part(part, Path(f"{part}.json"), seen, proper)
-    return seen, proper
+            yield from _part_words(part, Path(f"{part}.json"))
 
 
 def _write_parts(texts: Iterable[str], folder: Path) -> list[Path]:
@@ -147,8 +155,8 @@ def _write_parts(texts: Iterable[str], folder: Path) -> list[Path]:
     return parts
 
 
-def _count_part(source: Path, tagged: Path, seen: Counter, proper: Counter) -> None:
-    """Count each of our tokens of `source` and, where a piece the tagger made of it is a proper noun, that too."""
+def _part_words(source: Path, tagged: Path) -> Iterator[tuple[str, list[tuple[int, str]]]]:
+    """Each of our tokens of `source`, with the pieces the tagger made of it (matched by character offsets)."""
     pieces = sorted((t["characterOffsetBegin"], t["characterOffsetEnd"], t["pos"])
                     for sentence in json.loads(tagged.read_text(encoding="utf-8"))["sentences"]
                     for t in sentence["tokens"])
@@ -156,11 +164,9 @@ def _count_part(source: Path, tagged: Path, seen: Counter, proper: Counter) -> N
     offset = 0
     for line in source.read_text(encoding="utf-8").split("\n"):
         for token, (start, end) in zip(tokenize(line), spans(line)):
-            i, tags = bisect_left(begins, offset + start), set()
+            i, found = bisect_left(begins, offset + start), []
             while i < len(pieces) and pieces[i][0] < offset + end:
-                tags.add(pieces[i][2])
+                found.append((pieces[i][1] - pieces[i][0], pieces[i][2]))
                 i += 1
-            seen[token.key] += 1
-            if not PROPER_TAGS.isdisjoint(tags):
-                proper[token.key] += 1
+            yield token.key, found
         offset += len(line) + 1
