@@ -16,6 +16,7 @@ import multiprocessing
 import statistics
 import sys
 import tempfile
+from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -133,27 +134,18 @@ def _stem_pos_table() -> dict[str, str]:
     """word key -> the POS tag the Stanford Arabic tagger most often gives its longest piece (its stem: NN, DTJJ,
     VBD, NNP …), over the same texts as the proper-noun bands, for words seen MIN_COUNT times: the whole treebank
     reading of a word, of which the bands keep only the proper-noun share. Cached beside them."""
-    import pickle
-    from collections import Counter, defaultdict
-
     from core.settings import load
     from indexer.enrich.entities import proper_nouns
-    from indexer.enrich.entities.training import corpus_cache_file, corpus_texts
 
-    cache_dir = load().cache_dir
-    cached = corpus_cache_file(cache_dir, "stem-pos", ".pickle",
-                               [proper_nouns.VERSION, proper_nouns.EVERY, *proper_nouns.CORENLP], [UNLABELED])
-    if cached.exists():
-        return pickle.loads(cached.read_bytes())
-    texts = (t for i, t in enumerate(corpus_texts([UNLABELED], Counter())) if i % proper_nouns.EVERY == 0)
-    counts: dict[str, Counter] = defaultdict(Counter)
-    for key, pieces in proper_nouns.tagged_words(texts, proper_nouns._tagger_classpath(cache_dir), 2):
-        if pieces:
-            counts[key][max(pieces)[1]] += 1
-    table = {key: tags.most_common(1)[0][0] for key, tags in counts.items()
-             if sum(tags.values()) >= proper_nouns.MIN_COUNT}
-    cached.write_bytes(pickle.dumps(table, protocol=5))
-    return table
+    def stem_tags(words):
+        counts: dict[str, Counter] = defaultdict(Counter)
+        for key, pieces in words:
+            if pieces:
+                counts[key][max(pieces)[1]] += 1
+        return ({key: tags.most_common(1)[0][0] for key, tags in counts.items()
+                 if sum(tags.values()) >= proper_nouns.MIN_COUNT}, "tagged")
+
+    return proper_nouns.tagged_table([UNLABELED], load().cache_dir, "stem-pos", stem_tags)[0]
 
 
 def _proper_spelling(token) -> str:

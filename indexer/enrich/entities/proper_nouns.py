@@ -47,21 +47,36 @@ def proper_noun_shares(paths: list[Path], cache_dir: Path, jobs: int = 2, every:
     """word key -> its band (proper_band), from every `every`-th article in `paths` (default EVERY), and a line
     saying what was done. Built once per corpus (its files' paths, sizes and modification times) and sample, and
     kept in `cache_dir`."""
-    every = every or EVERY
-    from indexer.enrich.entities.training import corpus_cache_file, corpus_texts
+    bands, how = tagged_table(paths, cache_dir, "proper-nouns", _bands, jobs, every)
+    return bands, f"proper-noun shares of {len(bands)} words ({how})"
 
-    cached = corpus_cache_file(cache_dir, "proper-nouns", ".pickle", [VERSION, every, *CORENLP], paths)
-    if cached.exists():
-        bands = pickle.loads(cached.read_bytes())
-        return bands, f"proper-noun shares of {len(bands)} words (cached in {cached})"
-    texts = (text for i, text in enumerate(corpus_texts(paths, Counter())) if i % every == 0)
-    seen, proper = _tagged_counts(texts, _tagger_classpath(cache_dir), jobs)
+
+def _bands(words: Iterable[tuple[str, list[tuple[int, str]]]]) -> tuple[dict[str, str], str]:
+    """Each word's band, from how often it was seen and how often some piece of it was tagged a proper noun."""
+    seen, proper = Counter(), Counter()
+    for key, pieces in words:
+        seen[key] += 1
+        if not PROPER_TAGS.isdisjoint(tag for _, tag in pieces):
+            proper[key] += 1
     bands = {sys.intern(key): proper_band(proper[key] / count) for key, count in seen.items() if count >= MIN_COUNT}
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    scratch = cached.with_suffix(".partial")
-    scratch.write_bytes(pickle.dumps(bands, protocol=5))
-    scratch.replace(cached)  # never a half-written cache file under the final name
-    return bands, f"proper-noun shares of {len(bands)} words ({sum(seen.values())} words tagged)"
+    return bands, f"{sum(seen.values())} words tagged"
+
+
+def tagged_table(paths: list[Path], cache_dir: Path, name: str, tabulate, jobs: int = 2, every: int | None = None
+                 ) -> tuple[dict, str]:
+    """What `tabulate` makes of the tagger's words (tagged_words) over every `every`-th article of `paths` (default
+    EVERY): a (table, what it did) pair. The table is kept in `cache_dir`, per `name`, corpus and sample; the
+    second value then says where."""
+    from indexer.enrich.entities.training import corpus_cache_file, corpus_texts, write_cache
+
+    every = every or EVERY
+    cached = corpus_cache_file(cache_dir, name, ".pickle", [VERSION, every, *CORENLP], paths)
+    if cached.exists():
+        return pickle.loads(cached.read_bytes()), f"cached in {cached}"
+    texts = (text for i, text in enumerate(corpus_texts(paths, Counter())) if i % every == 0)
+    table, how = tabulate(tagged_words(texts, _tagger_classpath(cache_dir), jobs))
+    write_cache(cached, table)
+    return table, how
 
 
 def proper_band(share: float) -> str:
@@ -102,16 +117,6 @@ def _tagger_classpath(cache_dir: Path) -> str:
             raise TaggerError(f"Maven could not fetch {coordinates} ({last[0]}); check the network or Maven's "
                               "settings, or train without the proper-noun feature (--no-proper-nouns)")
     return os.pathsep.join(map(str, jars))
-
-
-def _tagged_counts(texts: Iterable[str], classpath: str, jobs: int) -> tuple[Counter, Counter]:
-    """How often each word key occurs in `texts`, and how often the tagger tagged it a proper noun."""
-    seen, proper = Counter(), Counter()
-    for key, pieces in tagged_words(texts, classpath, jobs):
-        seen[key] += 1
-        if not PROPER_TAGS.isdisjoint(tag for _, tag in pieces):
-            proper[key] += 1
-    return seen, proper
 
 
 def tagged_words(texts: Iterable[str], classpath: str, jobs: int) -> Iterator[tuple[str, list[tuple[int, str]]]]:

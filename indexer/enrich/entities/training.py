@@ -44,6 +44,14 @@ def corpus_cache_file(cache_dir: Path, name: str, suffix: str, recipe: list, pat
     return cache_dir / f"{name}-{hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:16]}{suffix}"
 
 
+def write_cache(cached: Path, value) -> None:
+    """Pickle `value` to the cache file `cached` (its folder made if need be), never half-written under that name."""
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    scratch = cached.with_suffix(".partial")
+    scratch.write_bytes(pickle.dumps(value, protocol=5))
+    scratch.replace(cached)
+
+
 def word_classes(paths: list[Path], cache_dir: Path) -> tuple[dict[str, tuple[str, ...]], str]:
     """Word classes learned from the articles in `paths`, and a line saying what was done. Built once per
     corpus (its files' paths, sizes and modification times) and kept in `cache_dir`: cross-validation and
@@ -57,11 +65,7 @@ def word_classes(paths: list[Path], cache_dir: Path) -> tuple[dict[str, tuple[st
         return classes, f"word classes for {len(classes)} words (cached in {cached})"
     unreadable: Counter = Counter()
     classes = build_classes(corpus_texts(paths, unreadable))  # ValueError: too little text
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    scratch = cached.with_suffix(".partial")
-    with open(scratch, "wb") as handle:
-        pickle.dump(classes, handle, protocol=5)
-    scratch.replace(cached)  # never a half-written cache file under the final name
+    write_cache(cached, classes)
     skipped = ", ".join(f"{n} {reason}" for reason, n in unreadable.most_common())
     return classes, f"word classes for {len(classes)} words" + (f" (records not read: {skipped})" if skipped else "")
 
