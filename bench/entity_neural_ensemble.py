@@ -70,11 +70,12 @@ def _train_crf(k: int) -> bytes:
 
 
 def _train_network(task: tuple) -> dict:
-    """One fold's network (in its own process: torch on one thread each, two folds at a time)."""
+    """One fold's network (in its own process: torch on one thread each, two folds at a time; spawned, so it has
+    none of `_job`)."""
     from indexer.enrich.entities.network_training import train_network
 
-    k, training, classes, vectors, hidden, epochs = task
-    return train_network(training, classes, vectors, hidden=hidden, epochs=epochs, seed=k, proper=_job["proper"])
+    k, training, classes, vectors, proper, hidden, epochs = task
+    return train_network(training, classes, vectors, hidden=hidden, epochs=epochs, seed=k, proper=proper)
 
 
 def _unlabeled_sentences(texts: Iterable[str], count: int) -> list[tuple[list, list[tuple[int, int]]]]:
@@ -119,7 +120,9 @@ def _score_fold(k: int, crf_model: Path, network: dict, weights: list[float]) ->
 
     extractor = crf.CrfExtractor.load(crf_model)
     rules = extractor.featurize.rules
-    tagger = NetworkTagger(network, _job["classes"], extractor.featurize.flags, {t: i for i, t in enumerate(crf._TAGS)})
+    # a network that reads proper-noun bands is given the flags that carry them, as CrfExtractor gives them
+    flags = extractor.featurize.network_flags if network.get("proper_flags") else extractor.featurize.flags
+    tagger = NetworkTagger(network, _job["classes"], flags, {t: i for i, t in enumerate(crf._TAGS)})
     order = [extractor.labels.index(tag) for tag in crf._TAGS]
     crf_between = extractor.transitions[np.ix_(order, order)]
     net_between, net_start = tagger.between, tagger.start
@@ -194,7 +197,7 @@ def main() -> None:
             if args.pseudo:
                 teacher = crf.CrfExtractor.load(crf_paths[-1])
                 training += _self_training_examples(teacher, unlabeled)
-            tasks.append((k, training, classes, vectors, args.hidden, args.epochs))
+            tasks.append((k, training, classes, vectors, proper, args.hidden, args.epochs))
         # spawned, not forked: torch must not start in a process that forks
         with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
             networks = pool.map(_train_network, tasks, chunksize=1)
