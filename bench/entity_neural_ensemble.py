@@ -2,7 +2,7 @@
 cross-validation on the same folds as `akhbar eval entities --folds 5` and bench/entity_model_candidates.py.
 
     python bench/entity_neural_ensemble.py [--hidden 64] [--epochs 20] [--weights 0,0.5,1] [--jobs 2]
-                                           [--pseudo N]
+                                           [--pretrain 0,N] [--pseudo N]
 
 Per fold, on the other four folds: the shipped CRF recipe (`crf.train`, as `make model-crf`) and the network of
 `make model` (entities.network_training: a BiLSTM-CRF after Lample et al. 2016, whose word inputs are
@@ -13,6 +13,9 @@ network.CRF_SHARE). Scored per sentence on the model's own tags (ANERcorp's conv
 with the rules, entities.combine: what `make model-cv` scores), as the candidates bench's `model` and `shipped`
 lines: the CRF alone, the network alone and each combination. This is how the weight and the network's size were
 chosen; `make model-cv` then scores the shipped recipe itself.
+
+`--pretrain 0,N` measures pretraining the network as a language model on N SaudiNewsNet sentences first
+(entities.network_training._pretrain), against none, on the same folds and seeds.
 
 `--pseudo N` measures self-training of the network: N SaudiNewsNet sentences, as each fold's CRF tags them (its own
 tags, ANERcorp's convention), are added to that fold's network training (the CRF is trained as before).
@@ -26,9 +29,7 @@ import argparse
 import multiprocessing
 import statistics
 import tempfile
-from collections.abc import Iterable
 from functools import lru_cache
-from itertools import islice
 from pathlib import Path
 
 from entity_model_candidates import GOLD, UNLABELED
@@ -74,36 +75,23 @@ def _train_network(task: tuple) -> dict:
     none of `_job`)."""
     from indexer.enrich.entities.network_training import train_network
 
-    k, training, classes, vectors, proper, hidden, epochs = task
-    return train_network(training, classes, vectors, hidden=hidden, epochs=epochs, seed=k, proper=proper)
+    from indexer.enrich.entities.network_training import corpus_sentences
+    from indexer.enrich.entities.training import unlabeled_texts
 
-
-def _unlabeled_sentences(texts: Iterable[str], count: int) -> list[tuple[list, list[tuple[int, int]]]]:
-    """Tokenized texts (every 7th, in order) with the spans of their first `count` sentences of 4 to 60 tokens in
-    all: read once, tagged by each fold's CRF."""
-    from indexer.enrich.entities.crf import sentences
-    from indexer.enrich.tokens import tokenize
-
-    chosen, taken = [], 0
-    for tokens in map(tokenize, islice(texts, 0, None, 7)):
-        spans = [(start, end) for start, end in sentences(tokens) if 4 <= end - start <= 60][:count - taken]
-        if spans:
-            chosen.append((tokens, spans))
-            taken += len(spans)
-        if taken == count:
-            break
-    return chosen
+    k, training, classes, vectors, proper, hidden, epochs, pretrain = task
+    unlabeled = corpus_sentences(unlabeled_texts([UNLABELED])(), pretrain) if pretrain else None
+    return train_network(training, classes, vectors, hidden=hidden, epochs=epochs, seed=k, proper=proper,
+                         unlabeled=unlabeled)
 
 
 def _self_training_examples(teacher, chosen: list) -> list[tuple[list[str], list[str]]]:
-    """The sentences of `_unlabeled_sentences` with the tags `teacher` (a CrfExtractor: its own tags, the gold
-    file's convention) gives their texts, as (words, BIO tags)."""
+    """Tokenized corpus sentences (network_training.corpus_sentences) with the tags `teacher` (a CrfExtractor:
+    its own tags, the gold file's convention) gives them, as (words, BIO tags)."""
     examples = []
     for first in range(0, len(chosen), 64):
         batch = chosen[first:first + 64]
-        tagged = teacher.tag_all([tokens for tokens, _ in batch], [None] * len(batch))
-        for (tokens, spans), tags in zip(batch, tagged):
-            examples += [([t.text for t in tokens[start:end]], tags[start:end]) for start, end in spans]
+        tagged = teacher.tag_all(batch, [None] * len(batch))
+        examples += [([t.text for t in tokens], tags) for tokens, tags in zip(batch, tagged)]
     return examples
 
 
@@ -165,12 +153,17 @@ def main() -> None:
     parser.add_argument("--weights", default="0,0.5,1", help="CRF weights w to score (0: the network alone, 1: the "
                                                              "CRF alone)")
     parser.add_argument("--jobs", type=int, default=2, help="CRFs (then networks) trained at the same time")
+    parser.add_argument("--pretrain", default="0", help="corpus sentences each fold's network is pretrained on "
+                                                             "as a language model first; several, comma-separated, "
+                                                             "are each trained and scored (0: none)")
     parser.add_argument("--pseudo", type=int, default=0, help="SaudiNewsNet sentences tagged by each fold's CRF "
                                                               "added to its network's training (self-training)")
     args = parser.parse_args()
     weights = [float(w) for w in args.weights.split(",")]
+    pretrain = [int(n) for n in args.pretrain.split(",")]
     from core.settings import load
     from indexer.enrich.entities import crf
+    from indexer.enrich.entities.network_training import corpus_sentences
     from indexer.enrich.entities.proper_nouns import proper_noun_shares
     from indexer.enrich.entities.training import folds_of, unlabeled_texts, word_classes, word_vectors
     from indexer.evaluation import read_conll
@@ -186,7 +179,7 @@ def main() -> None:
     _job.update(sentences=sentences, blocks=folds_of(len(sentences), 5), classes=classes, proper=proper)
     with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
         crf_models = pool.map(_train_crf, range(5))
-    unlabeled = _unlabeled_sentences(unlabeled_texts([UNLABELED])(), args.pseudo) if args.pseudo else []
+    unlabeled = corpus_sentences(unlabeled_texts([UNLABELED])(), args.pseudo) if args.pseudo else []
     folds = []
     with tempfile.TemporaryDirectory() as scratch:
         crf_paths, tasks = [], []
@@ -197,20 +190,22 @@ def main() -> None:
             if args.pseudo:
                 teacher = crf.CrfExtractor.load(crf_paths[-1])
                 training += _self_training_examples(teacher, unlabeled)
-            tasks.append((k, training, classes, vectors, proper, args.hidden, args.epochs))
+            tasks += [(k, training, classes, vectors, proper, args.hidden, args.epochs, n) for n in pretrain]
         # spawned, not forked: torch must not start in a process that forks
         with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
             networks = pool.map(_train_network, tasks, chunksize=1)
-        for k, network in enumerate(networks):
-            folds.append(_score_fold(k, crf_paths[k], network, weights))
-            print(f"fold {k}: " + "  ".join(f"w={w} PERS {folds[-1][w, 'model']['PERS']['f1']:.3f}" for w in weights),
-                  flush=True)
-    for way in ("model", "shipped"):
-        for w in weights:
-            row = [f"{label} {statistics.fmean(f[w, way][label]['f1'] for f in folds):.3f} ± "
-                   f"{statistics.stdev(f[w, way][label]['f1'] for f in folds):.3f}" for label in LABELS_SCORED]
-            name = "network alone" if w == 0 else "CRF alone" if w == 1 else f"CRF × {w} + network × {1 - w:g}"
-            print(f"{name:<28} {way:<8} " + "  ".join(row), flush=True)
+        for (k, *_, n), network in zip(tasks, networks):
+            folds.append((n, _score_fold(k, crf_paths[k], network, weights)))
+            print(f"fold {k} pretrain {n}: " + "  ".join(f"w={w} PERS {folds[-1][1][w, 'model']['PERS']['f1']:.3f}"
+                                                          for w in weights), flush=True)
+    for n in pretrain:
+        scored = [fold for m, fold in folds if m == n]
+        for way in ("model", "shipped"):
+            for w in weights:
+                row = [f"{label} {statistics.fmean(f[w, way][label]['f1'] for f in scored):.3f} ± "
+                       f"{statistics.stdev(f[w, way][label]['f1'] for f in scored):.3f}" for label in LABELS_SCORED]
+                name = "network alone" if w == 0 else "CRF alone" if w == 1 else f"CRF × {w} + network × {1 - w:g}"
+                print(f"pretrain {n:<7} {name:<28} {way:<8} " + "  ".join(row), flush=True)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from indexer.enrich.entities.network import (CLASS_DIM, FLAG_COUNT, LETTER_DIM, 
                                              letter_ids, quantize)
 from indexer.enrich.entities import network as network_module
 from indexer.enrich.entities.steps import Steps
-from indexer.enrich.tokens import tokenize
+from indexer.enrich.tokens import Tokens, tokenize
 
 TEXT = ("قال الرئيس الفرنسي إيمانويل ماكرون في باريس إن الأمم المتحدة ستجتمع. وأضاف أن وزارة الخارجية "
         "السعودية رحبت بالقرار؛ وزار الأمير خالد الفيصل جدة أمس.")
@@ -239,3 +239,18 @@ def test_articles_tagged_together_get_what_each_gets_alone():
     assert extractor.extract_all(texts) == alone
     assert extractor.extract_all(texts[::-1]) == alone[::-1]
     assert sum(map(len, alone)) > 50 and alone[3] == []
+
+
+def test_the_pretraining_sentences_are_whole_sentences_of_every_seventh_article():
+    from indexer.enrich.entities.network_training import corpus_sentences
+
+    # the middle sentence has two words: too short to learn a context from
+    texts = [f"بدأ الاجتماع في الرياض صباح اليوم رقم {i}. قال الرئيس. وانتهى الاجتماع مساء اليوم بعد نقاش طويل."
+             for i in range(15)]
+    chosen = corpus_sentences(texts)
+    closing = "وانتهى الاجتماع مساء اليوم بعد نقاش طويل".split()
+    assert [s.words for s in chosen] == [w for i in (0, 7, 14)
+                                         for w in ("بدأ الاجتماع في الرياض صباح اليوم رقم".split() + [str(i)], closing)]
+    # each a text of its own, as a gold sentence is: one sentence, tagged and fed to the network as such
+    assert all(isinstance(s, Tokens) and sentences(s) == [(0, len(s))] for s in chosen)
+    assert [s.words for s in corpus_sentences(texts, 3)] == [s.words for s in chosen[:3]]

@@ -5,6 +5,9 @@ the same sentences and vectors always give the same weights (and `make model` th
 """
 from __future__ import annotations
 
+from itertools import islice
+from typing import Iterable
+
 import numpy as np
 
 from indexer.enrich.entities.clusters import LEVELS, classes_of
@@ -13,8 +16,10 @@ from indexer.enrich.entities.network import (CLASS_DIM, HIDDEN, LETTER_DIM, LETT
                                              RULE_DIM, NetworkTagger, class_ids, dequantize, input_width,
                                              letter_ids, quantize, vector_rows)
 from indexer.enrich.entities.steps import Steps
+from indexer.enrich.tokens import Tokens, tokenize
 
 EPOCHS, BATCH, LEARNING_RATE, DROPOUT = 20, 16, 2e-3, 0.5
+PRETRAIN_BATCH = 32
 
 
 def _modules(table: np.ndarray, letters: int, flags: int, hidden: int):
@@ -53,6 +58,10 @@ def _modules(table: np.ndarray, letters: int, flags: int, hidden: int):
             self.crf = Transitions(len(_TAGS))
 
         def emissions(self, batch):
+            return self.out(self.dropout(self.states(batch)))
+
+        def states(self, batch):
+            """The LSTM's output per token: the forward direction's units, then the backward's."""
             words, letters, flags, rules, word_classes, mask = batch
             b, t, n = letters.shape
             spelled = torch.relu(self.letter_cnn(self.letter(letters.view(b * t, n)).transpose(1, 2)))
@@ -62,8 +71,7 @@ def _modules(table: np.ndarray, letters: int, flags: int, hidden: int):
                           -1)
             packed = nn.utils.rnn.pack_padded_sequence(self.dropout(x), mask.sum(1), batch_first=True,
                                                        enforce_sorted=False)
-            h, _ = nn.utils.rnn.pad_packed_sequence(self.lstm(packed)[0], batch_first=True, total_length=t)
-            return self.out(self.dropout(h))
+            return nn.utils.rnn.pad_packed_sequence(self.lstm(packed)[0], batch_first=True, total_length=t)[0]
 
     return Tagger()
 
@@ -101,13 +109,59 @@ def _batch(items):
     return (words, letters, flags, rules, word_classes, mask), tags
 
 
+def corpus_sentences(texts: Iterable[str], count: int | None = None, every: int = 7) -> list[Tokens]:
+    """The sentences of 4 to 60 tokens of every `every`-th text (the first `count` of them), tokenized:
+    unlabeled sentences spread over the corpus (its articles run source by source), for pretraining."""
+    chosen = []
+    for tokens in map(tokenize, islice(texts, 0, None, every)):
+        # each sentence a text of its own, its words joined by spaces, as the gold sentences are (aligned_examples)
+        chosen += [tokenize(" ".join(tokens.words[start:end])) for start, end in sentences(tokens)
+                   if 4 <= end - start <= 60]
+        if count is not None and len(chosen) >= count:
+            break
+    return chosen[:count]
+
+
+def _pretrain(network, unlabeled: list[Tokens], inputs: "_Inputs", hidden: int, draw) -> None:
+    """One pass of language modelling over unlabeled sentences before the tagging (Dai & Le 2015; Peters et al.
+    2017): the forward direction's state at each word predicts the next word's fine word class, the backward
+    direction's the previous one's, so the letter CNN, the embeddings and the LSTM start from what news text looks
+    like rather than from the few thousand labelled sentences. The prediction layers are dropped afterwards.
+    A candidate, not the shipped recipe: cross-validated it moved nothing beyond the seed's noise
+    (bench/entity_neural_ensemble.py --pretrain), so `make model` does not pretrain."""
+    import torch
+    from torch import nn
+    from torch.nn.functional import cross_entropy
+
+    ahead, behind = nn.Linear(hidden, LEVELS[-1] + 1), nn.Linear(hidden, LEVELS[-1] + 1)
+    optimizer = torch.optim.Adam([p for p in network.parameters() if p.requires_grad] + list(ahead.parameters())
+                                 + list(behind.parameters()), lr=LEARNING_RATE)
+    network.train()
+    order = sorted(range(len(unlabeled)), key=lambda i: len(unlabeled[i]) + draw.random() * 8)
+    batches = [order[i:i + PRETRAIN_BATCH] for i in range(0, len(order), PRETRAIN_BATCH)]
+    draw.shuffle(batches)
+    for chosen in batches:
+        texts = [unlabeled[i] for i in chosen]
+        batch, _ = _batch([(inputs(tokens, rule_tags(tokens, inputs.featurize.rules)), [0] * len(tokens))
+                           for tokens in texts])
+        states, word_class, mask = network.dropout(network.states(batch)), batch[4][..., -1], batch[-1]
+        pairs = mask[:, 1:]  # (word, next word) both real
+        loss = (cross_entropy(ahead(states[:, :-1, :hidden][pairs]), word_class[:, 1:][pairs], reduction="sum")
+                + cross_entropy(behind(states[:, 1:, hidden:][pairs]), word_class[:, :-1][pairs], reduction="sum"))
+        optimizer.zero_grad()
+        (loss / pairs.sum()).backward()
+        nn.utils.clip_grad_norm_(network.parameters(), 5.0)
+        optimizer.step()
+
+
 def train_network(examples: list[tuple[list[str], list[str]]], classes: dict, vectors: np.ndarray, *,
-                  hidden: int = HIDDEN, epochs: int = EPOCHS, seed: int = 0, proper: dict[str, str] | None = None
-                  ) -> dict:
+                  hidden: int = HIDDEN, epochs: int = EPOCHS, seed: int = 0, proper: dict[str, str] | None = None,
+                  unlabeled: list[Tokens] | None = None) -> dict:
     """A BiLSTM-CRF trained on (CoNLL tokens, BIO tags) sentences as our tokenizer splits them (Adam, batches of
     sentences of similar length, a fixed number of epochs); what the model file keeps of it (NetworkTagger's
     `saved`). `vectors`: a row per word of `classes`, in its order (entities.training.word_vectors); `proper`:
-    word key -> its proper-noun band (entities.proper_nouns), then read as four more flags."""
+    word key -> its proper-noun band (entities.proper_nouns), then read as four more flags; `unlabeled`:
+    tokenized corpus sentences (corpus_sentences) to pretrain on first (_pretrain)."""
     import torch
     from torch import nn
 
@@ -129,6 +183,8 @@ def train_network(examples: list[tuple[list[str], list[str]]], classes: dict, ve
     network = _modules(table, len(letters), len(inputs.flags(aligned[0][0][0])), hidden)
     optimizer = torch.optim.Adam([p for p in network.parameters() if p.requires_grad], lr=LEARNING_RATE)
     draw = np.random.default_rng(seed)
+    if unlabeled:
+        _pretrain(network, unlabeled, inputs, hidden, draw)
     for _ in range(epochs):
         network.train()
         order = sorted(range(len(items)), key=lambda i: len(items[i][1]) + draw.random() * 8)
