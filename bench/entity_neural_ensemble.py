@@ -73,9 +73,7 @@ def _train_crf(k: int) -> bytes:
 def _train_network(task: tuple) -> dict:
     """One fold's network (in its own process: torch on one thread each, two folds at a time; spawned, so it has
     none of `_job`)."""
-    from indexer.enrich.entities.network_training import train_network
-
-    from indexer.enrich.entities.network_training import corpus_sentences
+    from indexer.enrich.entities.network_training import corpus_sentences, train_network
     from indexer.enrich.entities.training import unlabeled_texts
 
     k, training, classes, vectors, proper, hidden, epochs, pretrain = task
@@ -154,8 +152,8 @@ def main() -> None:
                                                              "CRF alone)")
     parser.add_argument("--jobs", type=int, default=2, help="CRFs (then networks) trained at the same time")
     parser.add_argument("--pretrain", default="0", help="corpus sentences each fold's network is pretrained on "
-                                                             "as a language model first; several, comma-separated, "
-                                                             "are each trained and scored (0: none)")
+                                                        "as a language model first; several, comma-separated, are "
+                                                        "each trained and scored (0: none)")
     parser.add_argument("--pseudo", type=int, default=0, help="SaudiNewsNet sentences tagged by each fold's CRF "
                                                               "added to its network's training (self-training)")
     args = parser.parse_args()

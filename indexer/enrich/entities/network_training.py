@@ -122,7 +122,7 @@ def corpus_sentences(texts: Iterable[str], count: int | None = None, every: int 
     return chosen[:count]
 
 
-def _pretrain(network, unlabeled: list[Tokens], inputs: "_Inputs", hidden: int, draw) -> None:
+def _pretrain(network, unlabeled: list[Tokens], inputs: "_Inputs", draw) -> None:
     """One pass of language modelling over unlabeled sentences before the tagging (Dai & Le 2015; Peters et al.
     2017): the forward direction's state at each word predicts the next word's fine word class, the backward
     direction's the previous one's, so the letter CNN, the embeddings and the LSTM start from what news text looks
@@ -133,6 +133,7 @@ def _pretrain(network, unlabeled: list[Tokens], inputs: "_Inputs", hidden: int, 
     from torch import nn
     from torch.nn.functional import cross_entropy
 
+    hidden = network.lstm.hidden_size
     ahead, behind = nn.Linear(hidden, LEVELS[-1] + 1), nn.Linear(hidden, LEVELS[-1] + 1)
     optimizer = torch.optim.Adam([p for p in network.parameters() if p.requires_grad] + list(ahead.parameters())
                                  + list(behind.parameters()), lr=LEARNING_RATE)
@@ -184,7 +185,7 @@ def train_network(examples: list[tuple[list[str], list[str]]], classes: dict, ve
     optimizer = torch.optim.Adam([p for p in network.parameters() if p.requires_grad], lr=LEARNING_RATE)
     draw = np.random.default_rng(seed)
     if unlabeled:
-        _pretrain(network, unlabeled, inputs, hidden, draw)
+        _pretrain(network, unlabeled, inputs, draw)
     for _ in range(epochs):
         network.train()
         order = sorted(range(len(items)), key=lambda i: len(items[i][1]) + draw.random() * 8)
