@@ -2,7 +2,8 @@
 cross-validation on the same folds as `akhbar eval entities --folds 5` and bench/entity_model_candidates.py.
 
     python bench/entity_neural_ensemble.py [--hidden 64] [--epochs 20] [--weights 0,0.5,1] [--jobs 2]
-                                           [--pretrain 0,N] [--pseudo N]
+                                           [--pretrain 0,N] [--pseudo N] [--vectors word2vec,fasttext]
+                                           [--average 0,E]
 
 Per fold, on the other four folds: the shipped CRF recipe (`crf.train`, as `make model-crf`) and the network of
 `make model` (entities.network_training: a BiLSTM-CRF after Lample et al. 2016, whose word inputs are
@@ -17,6 +18,12 @@ chosen; `make model-cv` then scores the shipped recipe itself.
 `--pretrain 0,N` measures pretraining the network as a language model on N SaudiNewsNet sentences first
 (entities.network_training._pretrain), against none, on the same folds and seeds.
 
+`--vectors word2vec,fasttext` measures the network with fastText's letter-n-gram word vectors of the same corpus
+(entities.training.word_vectors, kind "fasttext") against the shipped word2vec ones, on the same folds and seeds.
+
+`--average 0,E` measures stochastic weight averaging: the network exported as the mean of its weights at the end of
+epochs E to the last (entities.network_training.train_network), against the last epoch's weights.
+
 `--pseudo N` measures self-training of the network: N SaudiNewsNet sentences, as each fold's CRF tags them (its own
 tags, ANERcorp's convention), are added to that fold's network training (the CRF is trained as before).
 
@@ -26,6 +33,7 @@ machine, an hour with --pseudo 12000 (each fold's network trains on one thread, 
 from __future__ import annotations
 
 import argparse
+import itertools
 import multiprocessing
 import statistics
 import tempfile
@@ -40,6 +48,11 @@ from indexer.enrich.entities.network_training import EPOCHS
 
 LABELS_SCORED = ("PERS", "ORG", "LOC", "micro")
 _job: dict = {}
+
+
+def _name(variant: tuple) -> str:
+    kind, pretrain, average = variant
+    return f"{kind:<8} pretrain {pretrain:<6} average {average:<2}"
 
 
 def _viterbi(unary, between, start):
@@ -76,10 +89,10 @@ def _train_network(task: tuple) -> dict:
     from indexer.enrich.entities.network_training import corpus_sentences, train_network
     from indexer.enrich.entities.training import unlabeled_texts
 
-    k, training, classes, vectors, proper, hidden, epochs, pretrain = task
+    k, training, classes, vectors, proper, hidden, epochs, (_, pretrain, average) = task
     unlabeled = corpus_sentences(unlabeled_texts([UNLABELED])(), pretrain) if pretrain else None
     return train_network(training, classes, vectors, hidden=hidden, epochs=epochs, seed=k, proper=proper,
-                         unlabeled=unlabeled)
+                         unlabeled=unlabeled, average_from=average or None)
 
 
 def _self_training_examples(teacher, chosen: list) -> list[tuple[list[str], list[str]]]:
@@ -154,11 +167,17 @@ def main() -> None:
     parser.add_argument("--pretrain", default="0", help="corpus sentences each fold's network is pretrained on "
                                                         "as a language model first; several, comma-separated, are "
                                                         "each trained and scored (0: none)")
+    parser.add_argument("--vectors", default="word2vec", help="word vectors the network reads: word2vec (shipped), "
+                                                              "fasttext; several, comma-separated, are each scored")
+    parser.add_argument("--average", default="0", help="the epoch from which the network's weights are averaged "
+                                                       "(0: none, the last epoch's); several, comma-separated")
     parser.add_argument("--pseudo", type=int, default=0, help="SaudiNewsNet sentences tagged by each fold's CRF "
                                                               "added to its network's training (self-training)")
     args = parser.parse_args()
     weights = [float(w) for w in args.weights.split(",")]
-    pretrain = [int(n) for n in args.pretrain.split(",")]
+    # each (word vectors, pretraining sentences, first averaged epoch) trains a network per fold
+    variants = list(itertools.product(args.vectors.split(","), [int(n) for n in args.pretrain.split(",")],
+                                      [int(e) for e in args.average.split(",")]))
     from core.settings import load
     from indexer.enrich.entities import crf
     from indexer.enrich.entities.network_training import corpus_sentences
@@ -170,8 +189,10 @@ def main() -> None:
     sentences = list(read_conll(GOLD))
     classes, note = word_classes([UNLABELED], settings.cache_dir)
     print(note, flush=True)
-    vectors, note = word_vectors([UNLABELED], classes, settings.cache_dir)
-    print(note, flush=True)
+    vectors = {}
+    for kind in args.vectors.split(","):
+        vectors[kind], note = word_vectors([UNLABELED], classes, settings.cache_dir, kind)
+        print(f"{kind}: {note}", flush=True)
     proper, note = proper_noun_shares([UNLABELED], settings.cache_dir)
     print(note, flush=True)
     _job.update(sentences=sentences, blocks=folds_of(len(sentences), 5), classes=classes, proper=proper)
@@ -188,22 +209,23 @@ def main() -> None:
             if args.pseudo:
                 teacher = crf.CrfExtractor.load(crf_paths[-1])
                 training += _self_training_examples(teacher, unlabeled)
-            tasks += [(k, training, classes, vectors, proper, args.hidden, args.epochs, n) for n in pretrain]
+            tasks += [(k, training, classes, vectors[variant[0]], proper, args.hidden, args.epochs, variant)
+                      for variant in variants]
         # spawned, not forked: torch must not start in a process that forks
         with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
             networks = pool.map(_train_network, tasks, chunksize=1)
-        for (k, *_, n), network in zip(tasks, networks):
-            folds.append((n, _score_fold(k, crf_paths[k], network, weights)))
-            print(f"fold {k} pretrain {n}: " + "  ".join(f"w={w} PERS {folds[-1][1][w, 'model']['PERS']['f1']:.3f}"
-                                                          for w in weights), flush=True)
-    for n in pretrain:
-        scored = [fold for m, fold in folds if m == n]
+        for (k, *_, variant), network in zip(tasks, networks):
+            folds.append((variant, _score_fold(k, crf_paths[k], network, weights)))
+            print(f"fold {k} {_name(variant)}: " + "  ".join(
+                f"w={w} PERS {folds[-1][1][w, 'model']['PERS']['f1']:.3f}" for w in weights), flush=True)
+    for variant in variants:
+        scored = [fold for v, fold in folds if v == variant]
         for way in ("model", "shipped"):
             for w in weights:
                 row = [f"{label} {statistics.fmean(f[w, way][label]['f1'] for f in scored):.3f} ± "
                        f"{statistics.stdev(f[w, way][label]['f1'] for f in scored):.3f}" for label in LABELS_SCORED]
                 name = "network alone" if w == 0 else "CRF alone" if w == 1 else f"CRF × {w} + network × {1 - w:g}"
-                print(f"pretrain {n:<7} {name:<28} {way:<8} " + "  ".join(row), flush=True)
+                print(f"{_name(variant)} {name:<28} {way:<8} " + "  ".join(row), flush=True)
 
 
 if __name__ == "__main__":

@@ -157,12 +157,16 @@ def _pretrain(network, unlabeled: list[Tokens], inputs: "_Inputs", draw) -> None
 
 def train_network(examples: list[tuple[list[str], list[str]]], classes: dict, vectors: np.ndarray, *,
                   hidden: int = HIDDEN, epochs: int = EPOCHS, seed: int = 0, proper: dict[str, str] | None = None,
-                  unlabeled: list[Tokens] | None = None) -> dict:
+                  unlabeled: list[Tokens] | None = None, average_from: int | None = None) -> dict:
     """A BiLSTM-CRF trained on (CoNLL tokens, BIO tags) sentences as our tokenizer splits them (Adam, batches of
     sentences of similar length, a fixed number of epochs); what the model file keeps of it (NetworkTagger's
     `saved`). `vectors`: a row per word of `classes`, in its order (entities.training.word_vectors); `proper`:
     word key -> its proper-noun band (entities.proper_nouns), then read as four more flags; `unlabeled`:
-    tokenized corpus sentences (corpus_sentences) to pretrain on first (_pretrain)."""
+    tokenized corpus sentences (corpus_sentences) to pretrain on first (_pretrain); `average_from`: export the mean
+    of the weights at the end of each epoch from this one (1-based) on instead of the last ones (stochastic weight
+    averaging, Izmailov et al. 2018: the mean of the iterates lies in a flatter part of the loss than any one of
+    them), a measured candidate, not taken: averaged from epoch 11 of 20 the network alone scored lower and the
+    combined model within the seed's noise (bench/entity_neural_ensemble.py --average)."""
     import torch
     from torch import nn
 
@@ -186,7 +190,8 @@ def train_network(examples: list[tuple[list[str], list[str]]], classes: dict, ve
     draw = np.random.default_rng(seed)
     if unlabeled:
         _pretrain(network, unlabeled, inputs, draw)
-    for _ in range(epochs):
+    averaged = torch.optim.swa_utils.AveragedModel(network) if average_from else None
+    for epoch in range(1, epochs + 1):
         network.train()
         order = sorted(range(len(items)), key=lambda i: len(items[i][1]) + draw.random() * 8)
         batches = [order[i:i + BATCH] for i in range(0, len(order), BATCH)]
@@ -198,6 +203,10 @@ def train_network(examples: list[tuple[list[str], list[str]]], classes: dict, ve
             loss.backward()
             nn.utils.clip_grad_norm_(network.parameters(), 5.0)
             optimizer.step()
+        if averaged is not None and epoch >= average_from:
+            averaged.update_parameters(network)
+    if averaged is not None:
+        network = averaged.module
     network.eval()
     saved = {"weights": {name: value.detach().numpy().copy() for name, value in network.state_dict().items()
                          if name != "word.weight"},

@@ -79,11 +79,16 @@ def _word_hash(word: str) -> int:
     return zlib.crc32(word.encode())
 
 
-def word_vectors(paths: list[Path], classes: dict[str, tuple[str, ...]], cache_dir: Path):
+def word_vectors(paths: list[Path], classes: dict[str, tuple[str, ...]], cache_dir: Path,
+                 kind: str = "word2vec"):
     """Skip-gram word2vec vectors (Mikolov et al. 2013: 100 dimensions, window 5, 5 epochs) learned from the
     articles in `paths`, unit length, a row per word of `classes` in its order (the network's word inputs), and a
     line saying what was done. Deterministic: one worker thread, a fixed seed and a fixed word hash. Needs the
-    `neural` extra (gensim); cached per corpus like the classes."""
+    `neural` extra (gensim); cached per corpus like the classes. `kind="fasttext"`: fastText's skip-gram instead
+    (Bojanowski et al. 2017: a word's vector is the sum of its letter 3- to 6-grams' and its own, so a rare word or
+    a clitic-prefixed form shares most of its vector with the frequent forms), a measured candidate, not taken:
+    cross-validated, the network alone lost PERS in every fold and the combined model moved within the seed's noise
+    (bench/entity_neural_ensemble.py --vectors)."""
     import numpy as np
 
     from indexer.enrich.entities.clusters import word_form
@@ -91,15 +96,17 @@ def word_vectors(paths: list[Path], classes: dict[str, tuple[str, ...]], cache_d
     from indexer.enrich.tokens import tokenize
 
     words = list(classes)
-    cached = corpus_cache_file(cache_dir, "word-vectors", ".npy", [VECTORS_VERSION, words[:100], len(words)], paths)
+    recipe = [VECTORS_VERSION, words[:100], len(words)] + ([kind] if kind != "word2vec" else [])
+    cached = corpus_cache_file(cache_dir, "word-vectors", ".npy", recipe, paths)
     if cached.exists():
         vectors = np.load(cached)
         return vectors, f"word vectors for {len(vectors)} words (cached in {cached})"
-    from gensim.models import Word2Vec
+    from gensim.models import FastText, Word2Vec
 
     documents = [[word_form(t) for t in tokenize(text)] for text in corpus_texts(paths, Counter()) if text]
-    model = Word2Vec(documents, vector_size=VECTOR_DIM, window=5, min_count=3, sg=1, negative=5, epochs=5,
-                     workers=1, seed=0, hashfxn=_word_hash)
+    learner = {"word2vec": Word2Vec, "fasttext": FastText}[kind]
+    model = learner(documents, vector_size=VECTOR_DIM, window=5, min_count=3, sg=1, negative=5, epochs=5,
+                    workers=1, seed=0, hashfxn=_word_hash)
     vectors = np.array([model.wv[w] if w in model.wv else np.zeros(VECTOR_DIM) for w in words], dtype=np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9
     cache_dir.mkdir(parents=True, exist_ok=True)
