@@ -190,7 +190,7 @@ def main() -> None:
     classes, note = word_classes([UNLABELED], settings.cache_dir)
     print(note, flush=True)
     vectors = {}
-    for kind in args.vectors.split(","):
+    for kind in dict.fromkeys(kind for kind, *_ in variants):
         vectors[kind], note = word_vectors([UNLABELED], classes, settings.cache_dir, kind)
         print(f"{kind}: {note}", flush=True)
     proper, note = proper_noun_shares([UNLABELED], settings.cache_dir)

@@ -96,6 +96,7 @@ def word_vectors(paths: list[Path], classes: dict[str, tuple[str, ...]], cache_d
     from indexer.enrich.tokens import tokenize
 
     words = list(classes)
+    # the shipped kind keeps the key it had before there were kinds, so caches built then stay valid
     recipe = [VECTORS_VERSION, words[:100], len(words)] + ([kind] if kind != "word2vec" else [])
     cached = corpus_cache_file(cache_dir, "word-vectors", ".npy", recipe, paths)
     if cached.exists():
