@@ -1,9 +1,9 @@
 """Entity model candidates: the shipped CRF combined with a BiLSTM-CRF tagger at several weights, by 5-fold
 cross-validation on the same folds as `akhbar eval entities --folds 5` and bench/entity_model_candidates.py.
 
-    python bench/entity_neural_ensemble.py [--hidden 64] [--epochs 20] [--weights 0,0.5,1] [--jobs 2]
+    python bench/entity_neural_ensemble.py [--hidden 64] [--epochs 20,30] [--weights 0,0.5,1] [--jobs 2]
                                            [--pretrain 0,N] [--pseudo N] [--vectors word2vec,fasttext]
-                                           [--average 0,E]
+                                           [--average 0,E] [--seed S]
 
 Per fold, on the other four folds: the shipped CRF recipe (`crf.train`, as `make model-crf`) and the network of
 `make model` (entities.network_training: a BiLSTM-CRF after Lample et al. 2016, whose word inputs are
@@ -23,6 +23,9 @@ chosen; `make model-cv` then scores the shipped recipe itself.
 
 `--average 0,E` measures stochastic weight averaging: the network exported as the mean of its weights at the end of
 epochs E to the last (entities.network_training.train_network), against the last epoch's weights.
+
+`--epochs 20,30` measures training epochs, each count on the same folds and seeds. `--seed S` shifts every fold's
+seed by S (fold k's network is seeded S + k), to see whether a difference between candidates outlives the seed.
 
 `--pseudo N` measures self-training of the network: N SaudiNewsNet sentences, as each fold's CRF tags them (its own
 tags, ANERcorp's convention), are added to that fold's network training (the CRF is trained as before).
@@ -51,8 +54,8 @@ _job: dict = {}
 
 
 def _name(variant: tuple) -> str:
-    kind, pretrain, average = variant
-    return f"{kind:<8} pretrain {pretrain:<6} average {average:<2}"
+    kind, pretrain, average, epochs = variant
+    return f"{kind:<8} pretrain {pretrain:<6} average {average:<2} epochs {epochs:<3}"
 
 
 def _viterbi(unary, between, start):
@@ -89,9 +92,9 @@ def _train_network(task: tuple) -> dict:
     from indexer.enrich.entities.network_training import corpus_sentences, train_network
     from indexer.enrich.entities.training import unlabeled_texts
 
-    k, training, classes, vectors, proper, hidden, epochs, (_, pretrain, average) = task
+    k, training, classes, vectors, proper, hidden, seed, (_, pretrain, average, epochs) = task
     unlabeled = corpus_sentences(unlabeled_texts([UNLABELED])(), pretrain) if pretrain else None
-    return train_network(training, classes, vectors, hidden=hidden, epochs=epochs, seed=k, proper=proper,
+    return train_network(training, classes, vectors, hidden=hidden, epochs=epochs, seed=seed, proper=proper,
                          unlabeled=unlabeled, average_from=average or None)
 
 
@@ -160,7 +163,9 @@ def _score_fold(k: int, crf_model: Path, network: dict, weights: list[float]) ->
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--hidden", type=int, default=HIDDEN, help="LSTM units per direction")
-    parser.add_argument("--epochs", type=int, default=EPOCHS)
+    parser.add_argument("--epochs", default=str(EPOCHS), help="training epochs; several, comma-separated, are "
+                                                              "each trained and scored")
+    parser.add_argument("--seed", type=int, default=0, help="added to every fold's seed (fold k: seed + k)")
     parser.add_argument("--weights", default="0,0.5,1", help="CRF weights w to score (0: the network alone, 1: the "
                                                              "CRF alone)")
     parser.add_argument("--jobs", type=int, default=2, help="CRFs (then networks) trained at the same time")
@@ -175,9 +180,10 @@ def main() -> None:
                                                               "added to its network's training (self-training)")
     args = parser.parse_args()
     weights = [float(w) for w in args.weights.split(",")]
-    # each (word vectors, pretraining sentences, first averaged epoch) trains a network per fold
+    # each (word vectors, pretraining sentences, first averaged epoch, epochs) trains a network per fold
     variants = list(itertools.product(args.vectors.split(","), [int(n) for n in args.pretrain.split(",")],
-                                      [int(e) for e in args.average.split(",")]))
+                                      [int(e) for e in args.average.split(",")],
+                                      [int(e) for e in args.epochs.split(",")]))
     from core.settings import load
     from indexer.enrich.entities import crf
     from indexer.enrich.entities.network_training import corpus_sentences
@@ -209,7 +215,7 @@ def main() -> None:
             if args.pseudo:
                 teacher = crf.CrfExtractor.load(crf_paths[-1])
                 training += _self_training_examples(teacher, unlabeled)
-            tasks += [(k, training, classes, vectors[variant[0]], proper, args.hidden, args.epochs, variant)
+            tasks += [(k, training, classes, vectors[variant[0]], proper, args.hidden, args.seed + k, variant)
                       for variant in variants]
         # spawned, not forked: torch must not start in a process that forks
         with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
