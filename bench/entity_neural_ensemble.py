@@ -58,6 +58,12 @@ def _name(variant: tuple) -> str:
     return f"{kind:<8} pretrain {pretrain:<6} average {average:<2} epochs {epochs:<3}"
 
 
+
+def _integers(listed: str) -> list[int]:
+    """A comma-separated option's values ("0,11")."""
+    return [int(value) for value in listed.split(",")]
+
+
 def _viterbi(unary, between, start):
     best, back = unary[0] + start, []
     for t in range(1, len(unary)):
@@ -92,7 +98,7 @@ def _train_network(task: tuple) -> dict:
     from indexer.enrich.entities.network_training import corpus_sentences, train_network
     from indexer.enrich.entities.training import unlabeled_texts
 
-    k, training, classes, vectors, proper, hidden, seed, (_, pretrain, average, epochs) = task
+    _, training, classes, vectors, proper, hidden, seed, (_, pretrain, average, epochs) = task
     unlabeled = corpus_sentences(unlabeled_texts([UNLABELED])(), pretrain) if pretrain else None
     return train_network(training, classes, vectors, hidden=hidden, epochs=epochs, seed=seed, proper=proper,
                          unlabeled=unlabeled, average_from=average or None)
@@ -181,9 +187,8 @@ def main() -> None:
     args = parser.parse_args()
     weights = [float(w) for w in args.weights.split(",")]
     # each (word vectors, pretraining sentences, first averaged epoch, epochs) trains a network per fold
-    variants = list(itertools.product(args.vectors.split(","), [int(n) for n in args.pretrain.split(",")],
-                                      [int(e) for e in args.average.split(",")],
-                                      [int(e) for e in args.epochs.split(",")]))
+    variants = list(itertools.product(args.vectors.split(","), _integers(args.pretrain), _integers(args.average),
+                                      _integers(args.epochs)))
     from core.settings import load
     from indexer.enrich.entities import crf
     from indexer.enrich.entities.network_training import corpus_sentences
