@@ -3,7 +3,7 @@ cross-validation on the same folds as `akhbar eval entities --folds 5` and bench
 
     python bench/entity_neural_ensemble.py [--hidden 64] [--epochs 20,30] [--weights 0,0.5,1] [--jobs 2]
                                            [--pretrain 0,N] [--pseudo N] [--vectors word2vec,fasttext]
-                                           [--average 0,E] [--seed S]
+                                           [--average 0,E] [--seed S] [--word-dropout 0,P] [--augment 0,P]
 
 Per fold, on the other four folds: the shipped CRF recipe (`crf.train`, as `make model-crf`) and the network of
 `make model` (entities.network_training: a BiLSTM-CRF after Lample et al. 2016, whose word inputs are
@@ -27,11 +27,19 @@ epochs E to the last (entities.network_training.train_network), against the last
 `--epochs 20,30` measures training epochs, each count on the same folds and seeds. `--seed S` shifts every fold's
 seed by S (fold k's network is seeded S + k), to see whether a difference between candidates outlives the seed.
 
+`--word-dropout 0,P` measures reading each training word, with probability P, as a word the corpus never had (no
+vector, no word class), so that the letters and the context learn to carry unseen names; `--augment 0,P` measures
+mention replacement: a copy of each training sentence that names something, each name replaced with probability P
+by another of its type from the training folds (entities.network_training.replaced_mentions). Every combination
+of the listed values is trained and scored.
+
 `--pseudo N` measures self-training of the network: N SaudiNewsNet sentences, as each fold's CRF tags them (its own
 tags, ANERcorp's convention), are added to that fold's network training (the CRF is trained as before).
 
 Needs the `train` and `neural` extras (torch, gensim): pip install -e '.[train,neural]'. About 20 minutes on a 2-core
-machine, an hour with --pseudo 12000 (each fold's network trains on one thread, for determinism, two at a time).
+machine, an hour with --pseudo 12000 (each fold's network trains on one thread, for determinism, two at a time);
+on a slower machine the five CRFs alone take 16 minutes and each pair of networks 10. Each fold's line is printed as its
+network is done; the means per variant at the end.
 """
 from __future__ import annotations
 
@@ -54,14 +62,15 @@ _job: dict = {}
 
 
 def _name(variant: tuple) -> str:
-    kind, pretrain, average, epochs = variant
-    return f"{kind:<8} pretrain {pretrain:<6} average {average:<2} epochs {epochs:<3}"
+    kind, pretrain, average, epochs, dropout, augment = variant
+    return (f"{kind:<8} pretrain {pretrain:<6} average {average:<2} epochs {epochs:<3} word-dropout {dropout:<4} "
+            f"augment {augment:<3}")
 
 
 
-def _integers(listed: str) -> list[int]:
-    """A comma-separated option's values ("0,11")."""
-    return [int(value) for value in listed.split(",")]
+def _values(listed: str, kind=int) -> list:
+    """A comma-separated option's values ("0,11"; "0,0.25" with kind float)."""
+    return [kind(value) for value in listed.split(",")]
 
 
 def _viterbi(unary, between, start):
@@ -98,10 +107,11 @@ def _train_network(task: tuple) -> dict:
     from indexer.enrich.entities.network_training import corpus_sentences, train_network
     from indexer.enrich.entities.training import unlabeled_texts
 
-    _, training, classes, vectors, proper, hidden, seed, (_, pretrain, average, epochs) = task
+    _, training, classes, vectors, proper, hidden, seed, (_, pretrain, average, epochs, dropout, augment) = task
     unlabeled = corpus_sentences(unlabeled_texts([UNLABELED])(), pretrain) if pretrain else None
     return train_network(training, classes, vectors, hidden=hidden, epochs=epochs, seed=seed, proper=proper,
-                         unlabeled=unlabeled, average_from=average or None)
+                         unlabeled=unlabeled, average_from=average or None, word_dropout=dropout,
+                         replace_share=augment)
 
 
 def _self_training_examples(teacher, chosen: list) -> list[tuple[list[str], list[str]]]:
@@ -182,13 +192,20 @@ def main() -> None:
                                                               "fasttext; several, comma-separated, are each scored")
     parser.add_argument("--average", default="0", help="the epoch from which the network's weights are averaged "
                                                        "(0: none, the last epoch's); several, comma-separated")
+    parser.add_argument("--word-dropout", default="0", help="the probability that a training word is read as one "
+                                                            "the corpus never had (0: none); several, comma-separated")
+    parser.add_argument("--augment", default="0", help="mention replacement: a copy of each training sentence that "
+                                                       "names something, each name replaced by another of its type "
+                                                       "with this probability (0: no copies); several, comma-separated")
     parser.add_argument("--pseudo", type=int, default=0, help="SaudiNewsNet sentences tagged by each fold's CRF "
                                                               "added to its network's training (self-training)")
     args = parser.parse_args()
-    weights = [float(w) for w in args.weights.split(",")]
-    # each (word vectors, pretraining sentences, first averaged epoch, epochs) trains a network per fold
-    variants = list(itertools.product(args.vectors.split(","), _integers(args.pretrain), _integers(args.average),
-                                      _integers(args.epochs)))
+    weights = _values(args.weights, float)
+    # each (word vectors, pretraining sentences, first averaged epoch, epochs, word dropout, mention replacement)
+    # trains a network per fold
+    variants = list(itertools.product(_values(args.vectors, str), _values(args.pretrain), _values(args.average),
+                                      _values(args.epochs), _values(args.word_dropout, float),
+                                      _values(args.augment, float)))
     from core.settings import load
     from indexer.enrich.entities import crf
     from indexer.enrich.entities.network_training import corpus_sentences
@@ -222,13 +239,14 @@ def main() -> None:
                 training += _self_training_examples(teacher, unlabeled)
             tasks += [(k, training, classes, vectors[variant[0]], proper, args.hidden, args.seed + k, variant)
                       for variant in variants]
-        # spawned, not forked: torch must not start in a process that forks
+        # spawned, not forked: torch must not start in a process that forks; each network scored and printed as
+        # it comes, so that a run stopped (or a variant failing) part of the way keeps what it measured
         with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
-            networks = pool.map(_train_network, tasks, chunksize=1)
-        for (k, *_, variant), network in zip(tasks, networks):
-            folds.append((variant, _score_fold(k, crf_paths[k], network, weights)))
-            print(f"fold {k} {_name(variant)}: " + "  ".join(
-                f"w={w} PERS {folds[-1][1][w, 'model']['PERS']['f1']:.3f}" for w in weights), flush=True)
+            for (k, *_, variant), network in zip(tasks, pool.imap(_train_network, tasks)):
+                folds.append((variant, _score_fold(k, crf_paths[k], network, weights)))
+                print(f"fold {k} {_name(variant)}: " + "  ".join(
+                    f"w={w} {way} {label} {folds[-1][1][w, way][label]['f1']:.3f}" for w in weights
+                    for way in ("model", "shipped") for label in LABELS_SCORED), flush=True)
     for variant in variants:
         scored = [fold for v, fold in folds if v == variant]
         for way in ("model", "shipped"):

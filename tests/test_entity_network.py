@@ -254,3 +254,41 @@ def test_the_pretraining_sentences_are_whole_sentences_of_every_seventh_article(
     # each a text of its own, as a gold sentence is: one sentence, tagged and fed to the network as such
     assert all(isinstance(s, Tokens) and sentences(s) == [(0, len(s))] for s in chosen)
     assert [s.words for s in corpus_sentences(texts, 3)] == [s.words for s in chosen[:3]]
+
+
+def test_mention_replacement_keeps_each_context_and_puts_a_name_of_the_same_type_in_it():
+    from indexer.enrich.entities.network_training import replaced_mentions
+
+    examples = [("قال محمد بن سلمان في الرياض".split(), ["O", "B-PERS", "I-PERS", "I-PERS", "O", "B-LOC"]),
+                ("زار أوباما جدة أمس".split(), ["O", "B-PERS", "B-LOC", "O"]),
+                ("أعلنت وزارة الصحة اليوم".split(), ["O", "B-ORG", "I-ORG", "O"]),
+                ("كأس العالم".split(), ["B-MISC", "I-MISC"]),
+                ("لا أحد هنا".split(), ["O", "O", "O"])]
+    names = {"PERS": [["محمد", "بن", "سلمان"], ["أوباما"]], "LOC": [["الرياض"], ["جدة"]],
+             "ORG": [["وزارة", "الصحة"]]}
+
+    def pieces(words, tags):  # the example as its words outside names and (type, name) for each name
+        out = []
+        for word, tag in zip(words, tags):
+            if tag.startswith("I-"):
+                out[-1][1].append(word)
+            else:
+                out.append((tag[2:], [word]) if tag != "O" else word)
+        return out
+
+    for seed in range(20):
+        copies = replaced_mentions(examples, seed)
+        # a copy of each example that names a person, an organization or a place, and of no other
+        assert len(copies) == 3
+        for (words, tags), (original, original_tags) in zip(copies, examples):
+            assert len(words) == len(tags)
+            got, was = pieces(words, tags), pieces(original, original_tags)
+            assert len(got) == len(was)
+            for piece, before in zip(got, was):
+                if isinstance(before, str):
+                    assert piece == before  # the context stays
+                else:
+                    assert piece[0] == before[0] and piece[1] in names[piece[0]]
+    # over the seeds, names do get replaced, and about half the time each stays
+    replaced = [replaced_mentions(examples, seed)[1][0] for seed in range(40)]
+    assert 5 < sum(words[1] != "أوباما" for words in replaced) < 35

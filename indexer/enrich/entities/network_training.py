@@ -157,9 +157,48 @@ def _pretrain(network, unlabeled: list[Tokens], inputs: "_Inputs", draw) -> None
         optimizer.step()
 
 
+def replaced_mentions(examples: list[tuple[list[str], list[str]]], seed: int, share: float = 0.5
+                      ) -> list[tuple[list[str], list[str]]]:
+    """A copy of each example that names something, each of its persons, organizations and places replaced, with
+    probability `share`, by a mention of the same type drawn from all the examples (mention replacement, Dai & Adel
+    2020): the same contexts around other names, so that the network learns what a context says about a name it has
+    never seen rather than the few thousand names it has. A candidate (bench/entity_neural_ensemble.py --augment)."""
+    draw = np.random.default_rng(seed)
+    pools: dict[str, list[list[str]]] = {}
+    spans = []
+    for words, tags in examples:
+        found = []  # [start, end, type] of each mention
+        for i, tag in enumerate(tags):
+            if tag.startswith("B-") or (tag.startswith("I-") and (i == 0 or tags[i - 1][2:] != tag[2:])):
+                found.append([i, i + 1, tag[2:]])
+            elif tag.startswith("I-"):
+                found[-1][1] = i + 1
+        found = [m for m in found if m[2] in ("PERS", "ORG", "LOC")]
+        for start, end, kind in found:
+            pools.setdefault(kind, []).append(words[start:end])
+        spans.append(found)
+    copies = []
+    for (words, tags), found in zip(examples, spans):
+        if not found:
+            continue
+        new_words, new_tags, at = [], [], 0
+        for start, end, kind in found:
+            new_words += words[at:start]
+            new_tags += tags[at:start]
+            mention = words[start:end]
+            if draw.random() < share:
+                mention = pools[kind][draw.integers(len(pools[kind]))]
+            new_words += mention
+            new_tags += [f"B-{kind}"] + [f"I-{kind}"] * (len(mention) - 1)
+            at = end
+        copies.append((new_words + words[at:], new_tags + tags[at:]))
+    return copies
+
+
 def train_network(examples: list[tuple[list[str], list[str]]], classes: dict, vectors: np.ndarray, *,
                   hidden: int = HIDDEN, epochs: int = EPOCHS, seed: int = 0, proper: dict[str, str] | None = None,
-                  unlabeled: list[Tokens] | None = None, average_from: int | None = None) -> dict:
+                  unlabeled: list[Tokens] | None = None, average_from: int | None = None,
+                  word_dropout: float = 0.0, replace_share: float = 0.0) -> dict:
     """A BiLSTM-CRF trained on (CoNLL tokens, BIO tags) sentences as our tokenizer splits them (Adam, batches of
     sentences of similar length, a fixed number of epochs); what the model file keeps of it (NetworkTagger's
     `saved`). `vectors`: a row per word of `classes`, in its order (entities.training.word_vectors); `proper`:
@@ -168,7 +207,13 @@ def train_network(examples: list[tuple[list[str], list[str]]], classes: dict, ve
     of the weights at the end of each epoch from this one (1-based) on instead of the last ones (stochastic weight
     averaging, Izmailov et al. 2018: the mean of the iterates lies in a flatter part of the loss than any one of
     them), a measured candidate, not taken: averaged from epoch 11 of 20 the network alone scored lower and the
-    combined model within the seed's noise (bench/entity_neural_ensemble.py --average)."""
+    combined model within the seed's noise (bench/entity_neural_ensemble.py --average); `word_dropout`: the
+    probability that a training word is read as one the corpus never had (no vector, no word class), as Lample et al.
+    (2016) read singletons as unknown, so that the letters and the context learn to carry a name the corpus lacks
+    (measured at 0.25, not taken: the network alone traded PERS for ORG and the combined model moved within the
+    seed's noise, bench/entity_neural_ensemble.py --word-dropout); `replace_share`: train on the examples and
+    a copy of them with names replaced (replaced_mentions, that share of the names; 0: no copy; a candidate:
+    --augment)."""
     import torch
     from torch import nn
 
@@ -179,6 +224,8 @@ def train_network(examples: list[tuple[list[str], list[str]]], classes: dict, ve
     table = np.vstack([np.zeros((1, vectors.shape[1]), np.float32), dequantize(codes, scales)])  # as shipped
     rows = vector_rows(classes, len(codes))
     featurize = Featurizer(classes, proper=proper)
+    if replace_share:
+        examples = examples + replaced_mentions(examples, seed, replace_share)
     aligned = list(aligned_examples(examples))
     letters = sorted({ch for tokens, _ in aligned for t in tokens for ch in t.norm[:LONGEST_WORD]})
     inputs = _Inputs(rows, classes, {ch: i + 2 for i, ch in enumerate(letters)}, featurize)
@@ -200,6 +247,10 @@ def train_network(examples: list[tuple[list[str], list[str]]], classes: dict, ve
         draw.shuffle(batches)
         for chosen in batches:
             batch, tags = _batch([items[i] for i in chosen])
+            if word_dropout:  # the word's row 0 (no vector) and class 0 (none), as for a word the corpus lacks
+                unseen = torch.rand(batch[0].shape) < word_dropout
+                batch = (batch[0].masked_fill(unseen, 0), *batch[1:4], batch[4].masked_fill(unseen[..., None], 0),
+                         batch[5])
             loss = network.crf.loss(network.emissions(batch), tags, batch[-1]) / len(chosen)
             optimizer.zero_grad()
             loss.backward()
