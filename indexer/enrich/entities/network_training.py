@@ -17,6 +17,7 @@ from indexer.enrich.entities.network import (CLASS_DIM, HIDDEN, LETTER_DIM, LETT
                                              letter_ids, quantize, vector_rows)
 from indexer.enrich.entities.steps import Steps
 from indexer.enrich.tokens import Tokens, tokenize
+from indexer.evaluation import GOLD_TYPES, bio_spans
 
 # 20 epochs: 30 measured by 5-fold CV at two seeds (bench/entity_neural_ensemble.py --epochs 20,30 --seed S),
 # within the seed's noise; the README's model card says why it was not taken.
@@ -164,33 +165,26 @@ def replaced_mentions(examples: list[tuple[list[str], list[str]]], seed: int, sh
     2020): the same contexts around other names, so that the network learns what a context says about a name it has
     never seen rather than the few thousand names it has. A candidate (bench/entity_neural_ensemble.py --augment)."""
     draw = np.random.default_rng(seed)
+    label = {kind: tag for tag, kind in GOLD_TYPES.items()}  # person -> PERS
+    found = [sorted(bio_spans(tags)) for _, tags in examples]  # (first, last, kind) of each name
     pools: dict[str, list[list[str]]] = {}
-    spans = []
-    for words, tags in examples:
-        found = []  # [start, end, type] of each mention
-        for i, tag in enumerate(tags):
-            if tag.startswith("B-") or (tag.startswith("I-") and (i == 0 or tags[i - 1][2:] != tag[2:])):
-                found.append([i, i + 1, tag[2:]])
-            elif tag.startswith("I-"):
-                found[-1][1] = i + 1
-        found = [m for m in found if m[2] in ("PERS", "ORG", "LOC")]
-        for start, end, kind in found:
-            pools.setdefault(kind, []).append(words[start:end])
-        spans.append(found)
+    for (words, _), names in zip(examples, found):
+        for first, last, kind in names:
+            pools.setdefault(kind, []).append(words[first:last + 1])
     copies = []
-    for (words, tags), found in zip(examples, spans):
-        if not found:
+    for (words, tags), names in zip(examples, found):
+        if not names:
             continue
         new_words, new_tags, at = [], [], 0
-        for start, end, kind in found:
-            new_words += words[at:start]
-            new_tags += tags[at:start]
-            mention = words[start:end]
+        for first, last, kind in names:
+            new_words += words[at:first]
+            new_tags += tags[at:first]
+            mention = words[first:last + 1]
             if draw.random() < share:
                 mention = pools[kind][draw.integers(len(pools[kind]))]
             new_words += mention
-            new_tags += [f"B-{kind}"] + [f"I-{kind}"] * (len(mention) - 1)
-            at = end
+            new_tags += [f"B-{label[kind]}"] + [f"I-{label[kind]}"] * (len(mention) - 1)
+            at = last + 1
         copies.append((new_words + words[at:], new_tags + tags[at:]))
     return copies
 
