@@ -40,18 +40,29 @@ Needs the `train` and `neural` extras (torch, gensim): pip install -e '.[train,n
 machine, an hour with --pseudo 12000 (each fold's network trains on one thread, for determinism, two at a time);
 on a slower machine the five CRFs alone take 16 minutes and each pair of networks 10. Each fold's line is printed as its
 network is done; the means per variant at the end.
+
+Each fold's CRF and network are kept in AKHBAR_CACHE_DIR/ensemble-bench, named by a digest of what they are trained
+from (the code and word lists under indexer/, docstrings and comments aside; the gold file, the corpus tables, the
+variant, the seed, the processor and torch release), and read back while none of those changes: training is
+deterministic on one machine, so a kept model is the one the run would train. A candidate is then scored beside the
+baseline in the same run (`--augment 0,0.5`) at the cost of the candidate alone. Each fold's line says whether its
+network was trained or read back.
 """
 from __future__ import annotations
 
 import argparse
+import ast
+import hashlib
 import itertools
 import multiprocessing
+import pickle
+import platform
 import statistics
 import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-from entity_model_candidates import GOLD, UNLABELED
+from entity_model_candidates import GOLD, ROOT, UNLABELED
 
 from indexer.enrich.entities.network import HIDDEN
 from indexer.enrich.entities.steps import Steps
@@ -87,31 +98,92 @@ def _viterbi(unary, between, start):
     return path[::-1]
 
 
-def _train_crf(k: int) -> bytes:
-    """The shipped recipe trained on every fold but k: the model file's bytes."""
+def _code(path: Path) -> bytes:
+    """What of a file can change a model: a Python file's syntax tree without its docstrings (nor, being a tree,
+    its comments and layout), which every measured candidate rewrites; any other file whole."""
+    if path.suffix != ".py":
+        return path.read_bytes()
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body and \
+                isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant) and \
+                isinstance(node.body[0].value.value, str):
+            node.body = node.body[1:] or [ast.Pass()]
+    return ast.dump(tree).encode()
+
+
+@lru_cache(maxsize=None)
+def _sources() -> bytes:
+    """The digest of the code and word lists under indexer/ (read once a run)."""
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "indexer").rglob("*")):
+        if path.suffix in (".py", ".txt", ".json") and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + _code(path))
+    return digest.digest()
+
+
+def _digest(*parts: bytes) -> str:
+    """A digest of what a fold's model is trained from: the code and word lists under indexer/ (not the shipped
+    model files, which training does not read) and `parts` (the gold file, the corpus tables, the settings). A
+    cached model is reused only while all of them are what they were; training is deterministic, so it is the
+    model the run would train."""
+    digest = hashlib.sha256(_sources())
+    for part in parts:
+        digest.update(hashlib.sha256(part).digest())
+    return digest.hexdigest()[:16]
+
+
+def _processor() -> bytes:
+    """The processor and torch release models are trained with: the same seed gives the same network on one
+    machine, not on another (its kernels round differently: the shipped network alone, same seed, scored ORG 0.624
+    on one machine and 0.639 on another), so a model trained elsewhere is not read back as this machine's."""
+    from importlib.metadata import version
+
+    try:
+        with open("/proc/cpuinfo") as info:
+            cpu = sorted({line for line in info if line.startswith(("model name", "flags"))})
+    except OSError:
+        cpu = [platform.processor()]
+    return "".join([platform.machine(), version("torch"), *cpu]).encode()
+
+
+def _train_crf(k: int) -> tuple[bytes, bool]:
+    """The shipped recipe trained on every fold but k (or read from its cache file): the model file's bytes, and
+    whether they came from the cache."""
     from indexer.enrich.entities import crf
     from indexer.enrich.entities.training import unlabeled_texts
 
+    cached = _job["crf_files"][k]
+    if cached.exists():
+        return cached.read_bytes(), True
     held_out = _job["blocks"][k]
     training = [(s.tokens, s.tags) for i, s in enumerate(_job["sentences"]) if i not in held_out]
-    with tempfile.TemporaryDirectory() as scratch:
-        model = Path(scratch) / "fold.xz"
-        crf.train(training, model, classes=_job["classes"], unlabeled=unlabeled_texts([UNLABELED]),
-                  proper=_job["proper"])
-        return model.read_bytes()
+    scratch = cached.with_name(f"{cached.stem}.partial.xz")
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    crf.train(training, scratch, classes=_job["classes"], unlabeled=unlabeled_texts([UNLABELED]),
+              proper=_job["proper"])
+    scratch.replace(cached)
+    return cached.read_bytes(), False
 
 
-def _train_network(task: tuple) -> dict:
+def _train_network(task: tuple) -> tuple[dict, bool]:
     """One fold's network (in its own process: torch on one thread each, two folds at a time; spawned, so it has
-    none of `_job`)."""
+    none of `_job`), or the one its cache file keeps; and whether it came from the cache."""
+    from indexer.enrich.entities.training import write_cache
+
+    _, training, classes, vectors, proper, hidden, seed, variant, cached = task
+    if cached.exists():
+        return pickle.loads(cached.read_bytes()), True
     from indexer.enrich.entities.network_training import corpus_sentences, train_network
     from indexer.enrich.entities.training import unlabeled_texts
 
-    _, training, classes, vectors, proper, hidden, seed, (_, pretrain, average, epochs, dropout, augment) = task
+    _, pretrain, average, epochs, dropout, augment = variant
     unlabeled = corpus_sentences(unlabeled_texts([UNLABELED])(), pretrain) if pretrain else None
-    return train_network(training, classes, vectors, hidden=hidden, epochs=epochs, seed=seed, proper=proper,
-                         unlabeled=unlabeled, average_from=average or None, word_dropout=dropout,
-                         replace_share=augment)
+    network = train_network(training, classes, vectors, hidden=hidden, epochs=epochs, seed=seed, proper=proper,
+                            unlabeled=unlabeled, average_from=average or None, word_dropout=dropout,
+                            replace_share=augment)
+    write_cache(cached, network)
+    return network, False
 
 
 def _self_training_examples(teacher, chosen: list) -> list[tuple[list[str], list[str]]]:
@@ -223,28 +295,37 @@ def main() -> None:
         print(f"{kind}: {note}", flush=True)
     proper, note = proper_noun_shares([UNLABELED], settings.cache_dir)
     print(note, flush=True)
-    _job.update(sentences=sentences, blocks=folds_of(len(sentences), 5), classes=classes, proper=proper)
+    # each fold's CRF and network are kept, by what they are trained from, so that a later run scores them again
+    # (the baseline beside a candidate) without training them again
+    cache = settings.cache_dir / "ensemble-bench"
+    corpus = _digest(GOLD.read_bytes(), pickle.dumps(classes), pickle.dumps(proper), _processor())
+    _job.update(sentences=sentences, blocks=folds_of(len(sentences), 5), classes=classes, proper=proper,
+                crf_files=[cache / f"crf-fold{k}-{corpus}.xz" for k in range(5)])
     with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
         crf_models = pool.map(_train_crf, range(5))
+    print(f"CRFs: {sum(cached for _, cached in crf_models)} of 5 from {cache}", flush=True)
     unlabeled = corpus_sentences(unlabeled_texts([UNLABELED])(), args.pseudo) if args.pseudo else []
     folds = []
     with tempfile.TemporaryDirectory() as scratch:
         crf_paths, tasks = [], []
-        for k, model_bytes in enumerate(crf_models):
+        for k, (model_bytes, _) in enumerate(crf_models):
             crf_paths.append(Path(scratch) / f"crf{k}.xz")
             crf_paths[-1].write_bytes(model_bytes)
             training = [(s.tokens, s.tags) for i, s in enumerate(sentences) if i not in _job["blocks"][k]]
             if args.pseudo:
                 teacher = crf.CrfExtractor.load(crf_paths[-1])
                 training += _self_training_examples(teacher, unlabeled)
-            tasks += [(k, training, classes, vectors[variant[0]], proper, args.hidden, args.seed + k, variant)
-                      for variant in variants]
+            for variant in variants:
+                recipe = repr((k, args.hidden, args.seed + k, args.pseudo, variant)).encode()
+                digest = _digest(corpus.encode(), vectors[variant[0]].tobytes(), recipe)
+                tasks.append((k, training, classes, vectors[variant[0]], proper, args.hidden, args.seed + k, variant,
+                              cache / f"network-fold{k}-{digest}.pickle"))
         # spawned, not forked: torch must not start in a process that forks; each network scored and printed as
         # it comes, so that a run stopped (or a variant failing) part of the way keeps what it measured
         with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
-            for (k, *_, variant), network in zip(tasks, pool.imap(_train_network, tasks)):
+            for (k, *_, variant, _), (network, cached) in zip(tasks, pool.imap(_train_network, tasks)):
                 folds.append((variant, _score_fold(k, crf_paths[k], network, weights)))
-                print(f"fold {k} {_name(variant)}: " + "  ".join(
+                print(f"fold {k} {_name(variant)} ({'cached' if cached else 'trained'}): " + "  ".join(
                     f"w={w} {way} {label} {folds[-1][1][w, way][label]['f1']:.3f}" for w in weights
                     for way in ("model", "shipped") for label in LABELS_SCORED), flush=True)
     for variant in variants:
